@@ -1,0 +1,51 @@
+import type { Queue } from 'bullmq';
+import { NotFoundError } from '../shared/errors.js';
+import { type RunId, type TenantId, newRunId } from '../shared/ids.js';
+import { addPageJob } from '../shared/queue.js';
+import type { Resource } from '../shared/resources.js';
+import { EMPTY_COUNTERS, type RunStatus, type SyncMode, type SyncStore } from '../shared/store/sync-store.js';
+
+export interface EnqueueRequest {
+  tenantId: TenantId;
+  resources: readonly Resource[];
+  mode: SyncMode;
+}
+
+export interface EnqueuedRun {
+  resource: Resource;
+  runId: RunId;
+  status: RunStatus;
+  /** False when an active run for (tenant, resource) already existed and is returned instead. */
+  created: boolean;
+}
+
+/**
+ * One run per (tenant, resource). A second request while one is active returns it. The first
+ * page job is (re)added with its deterministic id, so a crash between creating the run and adding
+ * the job is healed by the next request for the same run.
+ */
+export async function enqueueSync(deps: { store: SyncStore; queue: Queue }, req: EnqueueRequest): Promise<EnqueuedRun[]> {
+  const tenant = await deps.store.getTenant(req.tenantId);
+  if (!tenant) throw new NotFoundError(`tenant ${req.tenantId}`);
+  const out: EnqueuedRun[] = [];
+  for (const resource of [...new Set(req.resources)]) {
+    const { run, created } = await deps.store.createRunUnlessActive({
+      runId: newRunId(),
+      tenantId: req.tenantId,
+      resource,
+      mode: req.mode,
+      status: 'queued',
+      createdAt: new Date().toISOString(),
+      startedAt: null,
+      finishedAt: null,
+      counters: { ...EMPTY_COUNTERS },
+      error: null,
+      warnings: [],
+    });
+    if (run.status === 'queued') {
+      await addPageJob(deps.queue, { tenantId: run.tenantId, runId: run.runId, resource, mode: run.mode, page: 0, url: null });
+    }
+    out.push({ resource, runId: run.runId, status: run.status, created });
+  }
+  return out;
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { RESOURCES } from './resources.js';
+import { SYNC_MODES } from './store/sync-store.js';
+import { TENANT_ID_PATTERN } from './ids.js';
+
+/**
+ * The job contract shared by the producer and the workers: queue names, job names and a zod
+ * schema per job name. Payloads are validated when enqueued and again when picked up.
+ */
+export const SYNC_QUEUE = 'sync';
+
+const tenantId = z.string().regex(TENANT_ID_PATTERN);
+const runId = z.string().min(1).max(100);
+
+/** One Okta page of a run. `url` null means "the run's first page", built by the worker. */
+export const pageJobSchema = z.object({
+  tenantId,
+  runId,
+  resource: z.enum(RESOURCES),
+  mode: z.enum(SYNC_MODES),
+  /** Position in the chain: page N's job id is derived from it, so a retry cannot fork the chain. */
+  page: z.number().int().min(0),
+  /** The `next` link of the previous page, exactly as Okta sent it. */
+  url: z.string().url().nullable(),
+  /** Page size override after a 500 on a large page (halved each time). */
+  limit: z.number().int().min(1).max(1000).optional(),
+  /** For fan-out chains (members of one group): the parent object id. */
+  parentId: z.string().min(1).max(200).optional(),
+});
+export type PageJob = z.infer<typeof pageJobSchema>;
+
+export const JOB_SCHEMAS = {
+  page: pageJobSchema,
+} as const;
+export type JobName = keyof typeof JOB_SCHEMAS;
+export type JobData<N extends JobName> = z.infer<(typeof JOB_SCHEMAS)[N]>;
+
+export function parseJob<N extends JobName>(name: N, data: unknown): JobData<N> {
+  return JOB_SCHEMAS[name].parse(data) as JobData<N>;
+}
+
+/**
+ * Deterministic job id of page `page` of a run (or of a fan-out chain under `parentId`).
+ * BullMQ ignores an add with an id that still exists, which is what keeps a chain single.
+ */
+export function pageJobId(job: Pick<PageJob, 'runId' | 'page' | 'parentId'>): string {
+  return job.parentId === undefined ? `${job.runId}.p${job.page}` : `${job.runId}.${job.parentId}.p${job.page}`;
+}
+
+/** Finished page jobs are kept a day so that a retried page's `add` of its successor stays a no-op. */
+export const KEEP_COMPLETED = { age: 24 * 3600, count: 200_000 } as const;
+export const KEEP_FAILED = { age: 7 * 24 * 3600 } as const;
+
+/** Attempts for transient failures (5xx, resets, timeouts); rate-limit delays spend none. */
+export const PAGE_JOB_ATTEMPTS = 8;

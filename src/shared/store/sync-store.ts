@@ -1,0 +1,170 @@
+import type { RunId, TenantId } from '../ids.js';
+import type { Resource } from '../resources.js';
+
+/**
+ * The store port: everything the producer, the workers and the CLI need from persistence.
+ * Adapters: `sqlite-store.ts` (embedded default) and `mongodb-store.ts` (production).
+ * Times are ISO-8601 strings at this boundary so records are plain JSON.
+ */
+export const TENANT_STATUSES = ['active', 'credentials_invalid', 'disabled'] as const;
+export type TenantStatus = (typeof TENANT_STATUSES)[number];
+
+export const AUTH_METHODS = ['client_secret', 'private_key_jwt'] as const;
+export type AuthMethod = (typeof AUTH_METHODS)[number];
+
+export interface TenantAuth {
+  method: AuthMethod;
+  clientId: string;
+  /** The client secret or the private key PEM, encrypted with the keyring (never plaintext). */
+  credential: string;
+  /** `kid` of the private key, for private_key_jwt. */
+  keyId?: string;
+  dpop: boolean;
+}
+
+export interface TenantRecord {
+  tenantId: TenantId;
+  oktaDomain: string;
+  auth: TenantAuth;
+  /** Scopes granted to the integration in this org (what we may ask for). */
+  scopes: string[];
+  /** Per-tenant override of OKTA_SYNC_RATE_SHARE. */
+  rateShare?: number;
+  status: TenantStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const OBJECT_TYPES = ['user', 'group', 'membership', 'app', 'app_user', 'log_event'] as const;
+export type ObjectType = (typeof OBJECT_TYPES)[number];
+
+export interface StoredObject {
+  tenantId: TenantId;
+  type: ObjectType;
+  oktaId: string;
+  data: unknown;
+  oktaLastUpdated: string | null;
+  syncedAt: string;
+  runId: RunId;
+  deletedAt: string | null;
+}
+
+/** An object as a page job writes it; the store adds tenantId, type, runId, syncedAt. */
+export interface ObjectWrite {
+  oktaId: string;
+  data: unknown;
+  oktaLastUpdated: string | null;
+}
+
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const ACTIVE_RUN_STATUSES: readonly RunStatus[] = ['queued', 'running'];
+
+export const SYNC_MODES = ['full', 'incremental'] as const;
+export type SyncMode = (typeof SYNC_MODES)[number];
+
+export interface RunCounters {
+  pages: number;
+  objects: number;
+  deleted: number;
+  requests: number;
+  rateLimited: number;
+  retries: number;
+  tokenFetches: number;
+  rateLimitWaitMs: number;
+}
+
+export const EMPTY_COUNTERS: Readonly<RunCounters> = Object.freeze({
+  pages: 0,
+  objects: 0,
+  deleted: 0,
+  requests: 0,
+  rateLimited: 0,
+  retries: 0,
+  tokenFetches: 0,
+  rateLimitWaitMs: 0,
+});
+
+export interface RunRecord {
+  runId: RunId;
+  tenantId: TenantId;
+  resource: Resource;
+  mode: SyncMode;
+  status: RunStatus;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  counters: RunCounters;
+  error: { code: string; message: string } | null;
+  /** Free-form notes for operators, e.g. "0 users returned: no admin role assigned?". */
+  warnings: string[];
+}
+
+export interface PageCommit {
+  tenantId: TenantId;
+  runId: RunId;
+  type: ObjectType;
+  /** Identifies the page within the run; a page committed twice counts once. */
+  pageKey: string;
+  objects: ObjectWrite[];
+  /** Objects that the page proved gone (e.g. a group's memberships after a 404). */
+  at: string;
+}
+
+export interface ListObjectsQuery {
+  tenantId: TenantId;
+  type: ObjectType;
+  /** Opaque cursor from a previous page's `next`. */
+  after?: string;
+  limit: number;
+  includeDeleted?: boolean;
+}
+
+export interface SweepQuery {
+  tenantId: TenantId;
+  type: ObjectType;
+  /** Objects not written by this run are marked deleted. */
+  runId: RunId;
+  at: string;
+  /** Restrict the sweep to oktaIds with this prefix (memberships of one group). */
+  oktaIdPrefix?: string;
+}
+
+export interface SyncStore {
+  // tenants
+  putTenant(tenant: TenantRecord): Promise<{ created: boolean }>;
+  getTenant(tenantId: TenantId): Promise<TenantRecord | undefined>;
+  listTenants(): Promise<TenantRecord[]>;
+  setTenantStatus(tenantId: TenantId, status: TenantStatus, at: string): Promise<void>;
+  /** Removes the tenant; with `purgeData` also its objects, runs and sync state. */
+  deleteTenant(tenantId: TenantId, options: { purgeData: boolean }): Promise<boolean>;
+
+  // runs
+  /** Inserts `run` unless a queued or running run exists for (tenant, resource); returns the one that stands. */
+  createRunUnlessActive(run: RunRecord): Promise<{ run: RunRecord; created: boolean }>;
+  getRun(runId: RunId): Promise<RunRecord | undefined>;
+  listRuns(query: { tenantId?: TenantId; limit: number }): Promise<RunRecord[]>;
+  markRunRunning(runId: RunId, at: string): Promise<void>;
+  /** Adds to counters that count events (requests, 429s…), not idempotent by design. */
+  addRunCounters(runId: RunId, delta: Partial<RunCounters>): Promise<void>;
+  addRunWarning(runId: RunId, warning: string): Promise<void>;
+  /** Moves an active run to a final status; false when it was already final (finish exactly once). */
+  finishRun(
+    runId: RunId,
+    outcome: { status: 'succeeded' | 'failed' | 'cancelled'; at: string; error?: { code: string; message: string } },
+  ): Promise<boolean>;
+
+  // objects
+  /** Upserts a page's objects and records the page, atomically; false when the page was already committed. */
+  commitPage(page: PageCommit): Promise<boolean>;
+  /** Marks objects that this run did not write as deleted; returns how many. */
+  sweep(query: SweepQuery): Promise<number>;
+  listObjects(query: ListObjectsQuery): Promise<{ items: StoredObject[]; next: string | null }>;
+  countObjects(query: { tenantId: TenantId; type: ObjectType; includeDeleted?: boolean }): Promise<number>;
+
+  // sync state
+  getWatermark(tenantId: TenantId, resource: Resource): Promise<string | undefined>;
+  setWatermark(tenantId: TenantId, resource: Resource, watermark: string, at: string): Promise<void>;
+
+  close(): Promise<void>;
+}

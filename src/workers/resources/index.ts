@@ -1,0 +1,8 @@
+import type { Resource } from '../../shared/resources.js';
+import type { ResourceSync } from './resource-sync.js';
+import { usersSync } from './users.js';
+
+/** The resources the page processor can sync; a resource missing here fails its runs cleanly. */
+export const RESOURCE_SYNCS: Partial<Record<Resource, ResourceSync>> = {
+  users: usersSync,
+};

@@ -1,0 +1,107 @@
+import { Worker } from 'bullmq';
+import type { Config } from '../shared/config.js';
+import { parseKeyring } from '../shared/crypto.js';
+import { SYNC_QUEUE } from '../shared/jobs.js';
+import type { Logger } from '../shared/logger.js';
+import { createOktaClient } from '../shared/okta/okta-client.js';
+import { createOktaHttp } from '../shared/okta/okta-http.js';
+import { createTokenService } from '../shared/okta/token-service.js';
+import { addPageJob, openSyncQueue } from '../shared/queue.js';
+import { createRedis, keyPrefix } from '../shared/redis.js';
+import { openStore } from '../shared/store/open-store.js';
+import { backoffMs } from './job-outcome.js';
+import { createPageProcessor } from './page-processor.js';
+import { createRunFinisher, failRun } from './run-finisher.js';
+import { asRunId } from '../shared/ids.js';
+
+export interface WorkerOptions {
+  /** Jobs run at once in this process, default `WORKER_CONCURRENCY`. */
+  concurrency?: number;
+  logger: Logger;
+}
+
+export interface WorkerHandle {
+  readonly worker: Worker;
+  /** Stops taking jobs, waits for in-flight ones (up to the grace), then closes in reverse order. */
+  close(force?: boolean): Promise<void>;
+}
+
+/** Lock settings: a killed worker's job is picked up again within ~15 s. */
+const LOCK_DURATION_MS = 15_000;
+const STALLED_INTERVAL_MS = 5_000;
+/** A page job that stalls (its worker died) is safe to rerun: pages are idempotent. */
+const MAX_STALLED = 10;
+
+/** The worker process's composition root: builds everything it needs and returns its closer. */
+export async function startWorker(config: Config, options: WorkerOptions): Promise<WorkerHandle> {
+  const releasers: (() => Promise<unknown>)[] = [];
+  const logger = options.logger;
+  try {
+    const keyring = parseKeyring(config.encryptionKeys);
+    const store = await openStore(config.storeUrl);
+    releasers.push(() => store.close());
+    const redis = createRedis(config.redisUrl);
+    releasers.push(() => redis.quit().catch(() => redis.disconnect()));
+    const queue = openSyncQueue(redis, config.queuePrefix);
+    releasers.push(() => queue.close());
+    const http = createOktaHttp();
+    releasers.push(() => http.close());
+    const okta = createOktaClient({ http, tokens: createTokenService(http) });
+    const processor = createPageProcessor({
+      store,
+      okta,
+      keyring,
+      domainPolicy: { allowInsecureLoopback: config.allowInsecureLoopback, customDomains: config.customDomains },
+      enqueuePage: (job) => addPageJob(queue, job),
+      finisher: createRunFinisher({ store }),
+      rateShare: config.rateShare,
+      logger,
+    });
+    const worker = new Worker(SYNC_QUEUE, processor, {
+      connection: redis,
+      prefix: keyPrefix(config.queuePrefix),
+      concurrency: options.concurrency ?? config.workerConcurrency,
+      lockDuration: LOCK_DURATION_MS,
+      stalledInterval: STALLED_INTERVAL_MS,
+      maxStalledCount: MAX_STALLED,
+      settings: { backoffStrategy: (attemptsMade: number) => backoffMs(attemptsMade) },
+    });
+    // A job that failed outside the processor's control (stalled too often) still ends its run.
+    worker.on('failed', (job) => {
+      const runId = (job?.data as { runId?: unknown } | undefined)?.runId;
+      if (typeof runId !== 'string') return;
+      // 'failed' also fires for attempts that will be retried: only a job that stays failed ends the run.
+      void (async () => {
+        if (!job || (await job.getState()) !== 'failed') return;
+        const run = await store.getRun(asRunId(runId));
+        if (run) await failRun(store, run, { code: 'job_failed', message: job.failedReason ?? 'job failed' });
+      })().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'could not record a failed job'));
+    });
+    worker.on('error', (err) => logger.error({ err: { message: err.message } }, 'worker error'));
+    releasers.push(() => worker.close());
+    await worker.waitUntilReady();
+    logger.info({ concurrency: worker.opts.concurrency }, 'worker ready');
+    return {
+      worker,
+      close: async (force = false) => {
+        if (force) await worker.close(true);
+        await runReleasers(releasers);
+      },
+    };
+  } catch (error) {
+    await runReleasers(releasers);
+    throw error;
+  }
+}
+
+/** Releasers run in reverse order of acquisition; one failing does not stop the others. */
+async function runReleasers(releasers: (() => Promise<unknown>)[]): Promise<void> {
+  for (const release of releasers.reverse()) {
+    try {
+      await release();
+    } catch {
+      // Closing is best effort; the process is ending.
+    }
+  }
+  releasers.length = 0;
+}

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { MongoStore, mongoDatabaseName } from '../../../src/shared/store/mongodb-store.js';
+import { mongoUrlWithDatabase, resolveMongo } from '../../helpers/mongo.js';
+import { describeStoreContract } from './store-contract.js';
+
+// Resolved while the file is collected: whether the contract runs or is skipped must be known then.
+const mongo = await resolveMongo();
+const skipReason = 'skip' in mongo ? mongo.skip : undefined;
+const server = 'skip' in mongo ? undefined : mongo;
+const databases: string[] = [];
+let admin: MongoClient | undefined;
+
+function adminClient(url: string): MongoClient {
+  admin ??= new MongoClient(url);
+  return admin;
+}
+
+afterEach(async () => {
+  if (!server) return;
+  for (const name of databases.splice(0)) await adminClient(server.url).db(name).dropDatabase();
+});
+
+afterAll(async () => {
+  await admin?.close();
+  await server?.stop();
+});
+
+/** Each test gets its own database, dropped after it. */
+async function openFresh(): Promise<MongoStore> {
+  if (!server) throw new Error(`no MongoDB: ${skipReason}`);
+  const name = `okta_sync_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  databases.push(name);
+  return MongoStore.connect(mongoUrlWithDatabase(server.url, name));
+}
+
+describeStoreContract('MongoDB', openFresh, skipReason);
+
+(skipReason === undefined ? describe : describe.skip)('MongoDB adapter specifics', () => {
+  it('creates the collections and indexes, and connecting again is harmless', async () => {
+    const store = await openFresh();
+    const name = databases.at(-1)!;
+    await (await MongoStore.connect(mongoUrlWithDatabase(server!.url, name))).close();
+    const db = adminClient(server!.url).db(name);
+    const runIndexes = await db.collection('runs').indexes();
+    expect(runIndexes.find((i) => i.name === 'runs_one_active')).toMatchObject({
+      unique: true,
+      partialFilterExpression: { active: true },
+    });
+    expect((await db.collection('objects').indexes()).find((i) => i.name === 'objects_key')).toMatchObject({ unique: true });
+    expect((await db.collection('run_pages').indexes()).find((i) => i.name === 'run_pages_key')).toMatchObject({ unique: true });
+    expect((await db.collection('sync_state').indexes()).find((i) => i.name === 'sync_state_key')).toMatchObject({ unique: true });
+    await store.close();
+  });
+});
+
+describe('mongoDatabaseName', () => {
+  it.each([
+    ['mongodb://localhost:27017', 'okta_sync'],
+    ['mongodb://localhost:27017/', 'okta_sync'],
+    ['mongodb://localhost:27017/?directConnection=true', 'okta_sync'],
+    ['mongodb://u:p%2F@h1:1,h2:2/prod_sync?replicaSet=rs0&authSource=admin', 'prod_sync'],
+    ['mongodb+srv://cluster0.example.net/tenant%2Dsync?retryWrites=true', 'tenant-sync'],
+  ])('%s → %s', (url, name) => {
+    expect(mongoDatabaseName(url)).toBe(name);
+  });
+
+  it('mongoUrlWithDatabase swaps only the path', () => {
+    expect(mongoUrlWithDatabase('mongodb://h:1', 'x')).toBe('mongodb://h:1/x');
+    expect(mongoUrlWithDatabase('mongodb://h:1/old?directConnection=true', 'x')).toBe('mongodb://h:1/x?directConnection=true');
+    expect(mongoUrlWithDatabase('mongodb://h:1?directConnection=true', 'x')).toBe('mongodb://h:1/x?directConnection=true');
+  });
+});

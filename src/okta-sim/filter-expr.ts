@@ -1,0 +1,101 @@
+/**
+ * A small reading of Okta's SCIM-like `filter` / `search` expressions:
+ * `attr op "value"` joined by `and` / `or`, with parentheses; ops eq ne gt ge lt le sw co pr.
+ * Date attributes compare as instants, so `"2024-01-01T00:00:00Z"` matches stored ISO strings.
+ */
+export type Predicate = (read: (attribute: string) => string | null | undefined) => boolean;
+
+export class FilterSyntaxError extends Error {
+  override readonly name = 'FilterSyntaxError';
+}
+
+const OPS = ['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'sw', 'co', 'pr'] as const;
+type Op = (typeof OPS)[number];
+const TOKEN = /\s*(\(|\)|"(?:[^"\\]|\\.)*"|[^\s()"]+)/y;
+
+function tokenize(text: string): string[] {
+  const tokens: string[] = [];
+  TOKEN.lastIndex = 0;
+  let match = TOKEN.exec(text);
+  while (match !== null) {
+    tokens.push(match[1] ?? '');
+    match = TOKEN.exec(text);
+  }
+  if (text.slice(TOKEN.lastIndex).trim() !== '') throw new FilterSyntaxError(`cannot read ${text}`);
+  return tokens;
+}
+
+function compare(op: Op, actual: string, expected: string): boolean {
+  switch (op) {
+    case 'eq': return actual === expected;
+    case 'ne': return actual !== expected;
+    case 'gt': return actual > expected;
+    case 'ge': return actual >= expected;
+    case 'lt': return actual < expected;
+    case 'le': return actual <= expected;
+    case 'sw': return actual.toLowerCase().startsWith(expected.toLowerCase());
+    case 'co': return actual.toLowerCase().includes(expected.toLowerCase());
+    case 'pr': return true;
+  }
+}
+
+class Parser {
+  private at = 0;
+  constructor(private readonly tokens: string[], private readonly allowed: ReadonlySet<string>, private readonly dates: ReadonlySet<string>) {}
+
+  parse(): Predicate {
+    const predicate = this.or();
+    if (this.at < this.tokens.length) throw new FilterSyntaxError(`unexpected ${this.tokens[this.at]}`);
+    return predicate;
+  }
+
+  private next(): string {
+    const token = this.tokens[this.at++];
+    if (token === undefined) throw new FilterSyntaxError('unexpected end of expression');
+    return token;
+  }
+
+  private or(): Predicate {
+    const parts = [this.and()];
+    while (this.tokens[this.at]?.toLowerCase() === 'or') { this.at++; parts.push(this.and()); }
+    return parts.length === 1 ? parts[0]! : (read) => parts.some((p) => p(read));
+  }
+
+  private and(): Predicate {
+    const parts = [this.factor()];
+    while (this.tokens[this.at]?.toLowerCase() === 'and') { this.at++; parts.push(this.factor()); }
+    return parts.length === 1 ? parts[0]! : (read) => parts.every((p) => p(read));
+  }
+
+  private factor(): Predicate {
+    const token = this.next();
+    if (token === '(') {
+      const inner = this.or();
+      if (this.next() !== ')') throw new FilterSyntaxError('missing )');
+      return inner;
+    }
+    if (!this.allowed.has(token)) throw new FilterSyntaxError(`unsupported attribute ${token}`);
+    const op = this.next().toLowerCase() as Op;
+    if (!OPS.includes(op)) throw new FilterSyntaxError(`unsupported operator ${op}`);
+    if (op === 'pr') return (read) => { const v = read(token); return v !== null && v !== undefined; };
+    const expected = this.value(token, this.next());
+    return (read) => {
+      const actual = read(token);
+      return actual !== null && actual !== undefined && compare(op, actual, expected);
+    };
+  }
+
+  private value(attribute: string, token: string): string {
+    if (!token.startsWith('"')) throw new FilterSyntaxError(`value for ${attribute} must be quoted`);
+    const text = JSON.parse(token) as string;
+    if (!this.dates.has(attribute)) return text;
+    const ms = Date.parse(text);
+    if (Number.isNaN(ms)) throw new FilterSyntaxError(`not a date: ${text}`);
+    return new Date(ms).toISOString();
+  }
+}
+
+/** Compiles an expression over the given attributes; throws FilterSyntaxError on anything else. */
+export function compileFilter(text: string, attributes: ReadonlySet<string>, dateAttributes: ReadonlySet<string>): Predicate {
+  return new Parser(tokenize(text), attributes, dateAttributes).parse();
+}

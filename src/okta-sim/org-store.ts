@@ -1,0 +1,94 @@
+import type { OrgData, SimApp, SimAppUser, SimGroup, SimUser } from './org-model.js';
+import type { Reply } from './reply.js';
+
+const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * One org's data plus everything derived from it: sorted views, serialized objects and whole
+ * cached pages. Any mutation calls `touch()`, which drops the derived state, so a cached page can
+ * never outlive the data it was built from.
+ */
+export class OrgStore {
+  /** Bumped on every mutation. */
+  version = 0;
+  /** Latest timestamp a mutation handed out, so stamps keep increasing across calls. */
+  lastStampMs = 0;
+  private readonly views = new Map<string, unknown[]>();
+  private readonly json = new WeakMap<object, string>();
+  /** Whole replies keyed by request URL, valid until the next mutation. */
+  readonly pages = new Map<string, Reply>();
+
+  constructor(readonly data: OrgData, readonly baseUrl: string) {}
+
+  touch(): void {
+    this.version++;
+    this.views.clear();
+    this.pages.clear();
+  }
+
+  /** Caches a page unless the cache has grown large (a client walking many distinct URLs). */
+  cachePage(url: string, reply: Reply): void {
+    if (this.pages.size >= 20_000) this.pages.clear();
+    this.pages.set(url, reply);
+  }
+
+  private view<T>(key: string, build: () => T[]): T[] {
+    let cached = this.views.get(key) as T[] | undefined;
+    if (!cached) {
+      cached = build();
+      this.views.set(key, cached);
+    }
+    return cached;
+  }
+
+  sortedUsers(): SimUser[] {
+    return this.view('users', () => [...this.data.users.values()].sort(byId));
+  }
+
+  sortedGroups(): SimGroup[] {
+    return this.view('groups', () => [...this.data.groups.values()].sort(byId));
+  }
+
+  sortedApps(): SimApp[] {
+    return this.view('apps', () => [...this.data.apps.values()].sort(byId));
+  }
+
+  /** Members of a group sorted by id, or undefined when the group does not exist. */
+  groupMembers(groupId: string): SimUser[] | undefined {
+    const members = this.data.members.get(groupId);
+    if (!members) return undefined;
+    return this.view(`members:${groupId}`, () => {
+      const users: SimUser[] = [];
+      for (const userId of members) {
+        const user = this.data.users.get(userId);
+        if (user) users.push(user);
+      }
+      return users.sort(byId);
+    });
+  }
+
+  appUsers(appId: string): SimAppUser[] | undefined {
+    const assigned = this.data.appUsers.get(appId);
+    if (!assigned) return undefined;
+    return this.view(`appUsers:${appId}`, () => [...assigned.values()].sort(byId));
+  }
+
+  /** Serialized JSON of an object, memoized by identity (objects are replaced, never edited). */
+  serialize(object: object, build: () => unknown): string {
+    let text = this.json.get(object);
+    if (text === undefined) {
+      text = JSON.stringify(build());
+      this.json.set(object, text);
+    }
+    return text;
+  }
+
+  userJson(user: SimUser): string {
+    return this.serialize(user, () => ({ ...user, _links: { self: { href: `${this.baseUrl}/api/v1/users/${user.id}` } } }));
+  }
+}
+
+/** `[a,b,c]` from already serialized items. */
+export function jsonArray(items: readonly string[]): Buffer {
+  return Buffer.from(`[${items.join(',')}]`);
+}

@@ -1,0 +1,80 @@
+import { compileFilter, FilterSyntaxError, type Predicate } from './filter-expr.js';
+import type { SimUser } from './org-model.js';
+import { jsonArray } from './org-store.js';
+import { decodeCursor, encodeCursor, linkHeaders, pageAfter, parseLimit } from './pagination.js';
+import { type Reply, oktaError, rawJsonReply } from './reply.js';
+import { type RouteRequest, pathParam } from './route-request.js';
+
+const USER_DATES = new Set(['created', 'activated', 'statusChanged', 'lastUpdated', 'lastLogin', 'passwordChanged']);
+const USER_ATTRIBUTES = new Set([
+  ...USER_DATES,
+  'id',
+  'status',
+  'type.id',
+  'profile.login',
+  'profile.email',
+  'profile.firstName',
+  'profile.lastName',
+  'profile.secondEmail',
+  'profile.mobilePhone',
+]);
+const Q_ATTRIBUTES = ['firstName', 'lastName', 'email'] as const;
+const byUserId = (user: SimUser): string => user.id;
+
+function readUser(user: SimUser, attribute: string): string | null | undefined {
+  if (attribute.startsWith('profile.')) return user.profile[attribute.slice(8)];
+  if (attribute === 'type.id') return user.type.id;
+  const value = (user as unknown as Record<string, unknown>)[attribute];
+  return typeof value === 'string' ? value : null;
+}
+
+/**
+ * Which users a list request selects. A plain list (and `q`) leaves DEPROVISIONED users out;
+ * any `filter` or `search` includes them, which is how Okta lets an incremental sync see them.
+ */
+function selectUsers(req: RouteRequest): SimUser[] | Reply {
+  const all = req.store.sortedUsers();
+  const expression = req.params.get('search') ?? req.params.get('filter');
+  if (expression !== null) {
+    let predicate: Predicate;
+    try {
+      predicate = compileFilter(expression, USER_ATTRIBUTES, USER_DATES);
+    } catch (error) {
+      if (error instanceof FilterSyntaxError) return oktaError(400, 'E0000031', error.message);
+      throw error;
+    }
+    return all.filter((user) => predicate((attribute) => readUser(user, attribute)));
+  }
+  const listable = all.filter((user) => user.status !== 'DEPROVISIONED');
+  const q = req.params.get('q')?.toLowerCase();
+  if (!q) return listable;
+  return listable.filter((user) => Q_ATTRIBUTES.some((k) => (user.profile[k] ?? '').toLowerCase().startsWith(q)));
+}
+
+/** `GET /api/v1/users`: at most 200 per page, ordered by id, opaque `after` cursor. */
+export function listUsers(req: RouteRequest): Reply {
+  const cached = req.store.pages.get(req.target);
+  if (cached) return cached;
+  const limit = parseLimit(req.params.get('limit'), 200, 200);
+  if (limit === undefined) return oktaError(400, 'E0000001', 'limit: must be a positive integer');
+  const after = req.params.get('after');
+  const afterKey = after === null ? undefined : decodeCursor(after);
+  if (after !== null && afterKey === undefined) return oktaError(400, 'E0000001', 'after: invalid cursor');
+  const selected = selectUsers(req);
+  if (!Array.isArray(selected)) return selected;
+  const page = pageAfter(selected, byUserId, afterKey, limit);
+  const next = page.nextKey === undefined ? undefined : encodeCursor(page.nextKey);
+  const body = jsonArray(page.items.map((user) => req.store.userJson(user)));
+  const reply: Reply = { ...rawJsonReply(200, body, { link: linkHeaders(req.store.baseUrl, req.pathname, req.params, next) }), pageLimit: limit };
+  req.store.cachePage(req.target, reply);
+  return reply;
+}
+
+/** `GET /api/v1/users/{id or login}`; DEPROVISIONED users are still found, hard-deleted ones are not. */
+export function getUser(req: RouteRequest): Reply {
+  const key = pathParam(req, 'id');
+  let user = req.store.data.users.get(key);
+  if (!user) user = req.store.sortedUsers().find((candidate) => candidate.profile.login === key);
+  if (!user) return oktaError(404, 'E0000007', `Resource not found: ${key} (User)`);
+  return rawJsonReply(200, req.store.userJson(user));
+}

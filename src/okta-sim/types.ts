@@ -1,0 +1,122 @@
+/**
+ * Glossary of the simulator.
+ * - org: one simulated Okta org, served on its own port (`127.0.0.1:PORT` is its domain).
+ * - bucket: an Okta rate-limit bucket; every request to an org spends from exactly one.
+ * - window: a fixed rate-limit window per bucket that starts at the first request after the
+ *   previous one ended, so windows are not aligned to wall-clock minutes (as in Okta).
+ * - truth: the org's ground-truth data, for tests to compare a sync against.
+ */
+
+/** Rate-limit buckets of one org. `other` is every `/api/v1` route without a bucket of its own. */
+export const BUCKETS = ['users', 'groups', 'apps', 'logs', 'other', 'token'] as const;
+export type Bucket = (typeof BUCKETS)[number];
+
+/** Requests allowed per window, per bucket. */
+export type RateLimitConfig = Record<Bucket, number>;
+
+export const RATE_PRESET_NAMES = ['enterprise', 'free', 'unlimited'] as const;
+export type RatePresetName = (typeof RATE_PRESET_NAMES)[number];
+
+/** Faults injected into `/api/v1` responses (and the token endpoint where noted). */
+export interface FaultSpec {
+  /** Added latency before every response, uniform in [min, max] ms. Default none. */
+  latencyMs?: { min: number; max: number };
+  /** Share of API requests answered 503 E0000010 or 500 E0000009. Default 0. */
+  error5xx?: number;
+  /** Share of API requests whose connection is destroyed without an answer. Default 0. */
+  reset?: number;
+  /** Pages requested with an effective `limit` above this are answered 500 E0000009. Default none. */
+  bigPage500?: number;
+  /** Share of 200 answers whose JSON body is cut in half. Default 0. */
+  malformed?: number;
+  /** Share of 200 answers whose body trickles out over `slowBodyMs`. Default 0. */
+  slowBody?: number;
+  /** How long a slow body takes, in ms. Default 1000. */
+  slowBodyMs?: number;
+  /** Share of token requests answered 503 temporarily_unavailable. Default 0. */
+  tokenError?: number;
+}
+
+export interface OktaSimOptions {
+  /** Number of orgs, each on its own port. Default 1. */
+  orgs?: number;
+  /** Users per org (a few % DEPROVISIONED, some STAGED/SUSPENDED). Default 200. */
+  users?: number;
+  /** Groups per org, the first being the BUILT_IN Everyone group. Default 20. */
+  groups?: number;
+  /** Apps per org. Default 5. */
+  apps?: number;
+  /** System Log events per org at start. Default 100. */
+  logs?: number;
+  /** Data is deterministic per (seed, org index). Default 1. */
+  seed?: number;
+  /** Access token lifetime. Default 3600. */
+  tokenTtlSeconds?: number;
+  /** Artificial latency on `/oauth2/v1/token`. Default 0. */
+  tokenDelayMs?: number;
+  /**
+   * Per-bucket limits per window: a preset, or numbers (buckets left out keep the enterprise
+   * value; the CLI reads them from a JSON file). Default 'enterprise'.
+   */
+  rateLimits?: RatePresetName | Partial<RateLimitConfig>;
+  /** Rate-limit window length; tests use short windows. Default 60. */
+  rateWindowSeconds?: number;
+  /** Requests in flight per org before a concurrency 429. Default 75 (35 with the 'free' preset). */
+  concurrencyLimit?: number;
+  /** Faults, as a spec string ("latency=5-50,error5xx=0.05,...") or an object. Default none. */
+  faults?: string | FaultSpec;
+  /** Interface to listen on. Default '127.0.0.1'. */
+  host?: string;
+  /** First org's port, the next org on basePort+1 and so on; 0 = a free port each. Default 0. */
+  basePort?: number;
+}
+
+export interface SimOrgInfo {
+  name: string;
+  /** `127.0.0.1:PORT`, what a tenant registers as its Okta domain. */
+  domain: string;
+  /** `http://127.0.0.1:PORT` */
+  baseUrl: string;
+  port: number;
+  /** A client using client_secret_basic. */
+  clientId: string;
+  clientSecret: string;
+  /** A client using private_key_jwt with an RS256 key. */
+  privateKeyClientId: string;
+  privateKeyPem: string;
+  keyId: string;
+  /** A client using private_key_jwt with an ES256 (P-256) key. */
+  esClientId: string;
+  esPrivateKeyPem: string;
+  esKeyId: string;
+  /** A client_secret_basic client that must use DPoP. */
+  dpopClientId: string;
+  dpopClientSecret: string;
+  /** Scopes granted to every client unless changed through `/__sim/clients`. */
+  grantedScopes: string[];
+}
+
+/** Options after defaults, for one org. */
+export interface ResolvedOrgOptions {
+  index: number;
+  users: number;
+  groups: number;
+  apps: number;
+  logs: number;
+  seed: number;
+  tokenTtlSeconds: number;
+  tokenDelayMs: number;
+  rateLimits: RateLimitConfig;
+  rateWindowMs: number;
+  concurrencyLimit: number;
+  faults: FaultSpec;
+  host: string;
+  port: number;
+}
+
+export const DEFAULT_GRANTED_SCOPES = [
+  'okta.users.read',
+  'okta.groups.read',
+  'okta.apps.read',
+  'okta.logs.read',
+] as const;

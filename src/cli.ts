@@ -53,6 +53,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     .command('okta-sim')
     .description('run the local Okta org simulator; prints org domains and credentials as JSON')
     .allowUnknownOption()
+    .allowExcessArguments()
     .helpOption(false)
     .action(async (_o: unknown, cmd: Command) => {
       // Loaded by path only for this command: product code never imports the simulator.

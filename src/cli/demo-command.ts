@@ -11,7 +11,7 @@ import { objectTypeOf, type Resource } from '../shared/resources.js';
 import type { RunRecord } from '../shared/store/sync-store.js';
 import { RESOURCE_SYNCS } from '../workers/resources/index.js';
 import { putTenant } from '../producer/tenant-service.js';
-import { enqueueSync } from '../producer/enqueue-sync.js';
+import { enqueueSync } from '../shared/enqueue-sync.js';
 import { type Child, startOktaSync, startWithJsonLine } from './child-process.js';
 import { CliContext } from './context.js';
 import { answers, type PrivateRedis, redisServerAvailable, startPrivateRedis } from './private-redis.js';

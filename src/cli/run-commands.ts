@@ -3,7 +3,7 @@ import { UsageError } from '../shared/errors.js';
 import { asRunId, type TenantId } from '../shared/ids.js';
 import { isResource, RESOURCES, type Resource } from '../shared/resources.js';
 import { SYNC_MODES, type RunRecord, type SyncMode, type SyncStore } from '../shared/store/sync-store.js';
-import { enqueueSync } from '../producer/enqueue-sync.js';
+import { enqueueSync } from '../shared/enqueue-sync.js';
 import type { CliContext } from './context.js';
 import { createProgressView } from './progress.js';
 import { tenantIdArg } from './tenant-commands.js';

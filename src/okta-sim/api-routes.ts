@@ -1,5 +1,8 @@
 import type { Reply } from './reply.js';
 import type { RouteRequest } from './route-request.js';
+import { getApp, listAppUsers, listApps } from './routes-apps.js';
+import { getGroup, listGroupMembers, listGroups } from './routes-groups.js';
+import { listLogs } from './routes-logs.js';
 import { getUser, listUsers } from './routes-users.js';
 
 /** A management API route: path pattern (`:name` segments), the scope it needs, its handler. */
@@ -18,6 +21,13 @@ const route = (pattern: string, scope: string, handle: (req: RouteRequest) => Re
 export const API_ROUTES: readonly ApiRoute[] = [
   route('/api/v1/users', 'okta.users.read', listUsers),
   route('/api/v1/users/:id', 'okta.users.read', getUser),
+  route('/api/v1/groups', 'okta.groups.read', listGroups),
+  route('/api/v1/groups/:id', 'okta.groups.read', getGroup),
+  route('/api/v1/groups/:id/users', 'okta.groups.read', listGroupMembers),
+  route('/api/v1/apps', 'okta.apps.read', listApps),
+  route('/api/v1/apps/:id', 'okta.apps.read', getApp),
+  route('/api/v1/apps/:id/users', 'okta.apps.read', listAppUsers),
+  route('/api/v1/logs', 'okta.logs.read', listLogs),
 ];
 
 export interface RouteMatch {

@@ -1,7 +1,6 @@
 import { compileFilter, FilterSyntaxError, type Predicate } from './filter-expr.js';
 import type { SimUser } from './org-model.js';
-import { jsonArray } from './org-store.js';
-import { decodeCursor, encodeCursor, linkHeaders, pageAfter, parseLimit } from './pagination.js';
+import { listPage } from './list-page.js';
 import { type Reply, oktaError, rawJsonReply } from './reply.js';
 import { type RouteRequest, pathParam } from './route-request.js';
 
@@ -53,21 +52,7 @@ function selectUsers(req: RouteRequest): SimUser[] | Reply {
 
 /** `GET /api/v1/users`: at most 200 per page, ordered by id, opaque `after` cursor. */
 export function listUsers(req: RouteRequest): Reply {
-  const cached = req.store.pages.get(req.target);
-  if (cached) return cached;
-  const limit = parseLimit(req.params.get('limit'), 200, 200);
-  if (limit === undefined) return oktaError(400, 'E0000001', 'limit: must be a positive integer');
-  const after = req.params.get('after');
-  const afterKey = after === null ? undefined : decodeCursor(after);
-  if (after !== null && afterKey === undefined) return oktaError(400, 'E0000001', 'after: invalid cursor');
-  const selected = selectUsers(req);
-  if (!Array.isArray(selected)) return selected;
-  const page = pageAfter(selected, byUserId, afterKey, limit);
-  const next = page.nextKey === undefined ? undefined : encodeCursor(page.nextKey);
-  const body = jsonArray(page.items.map((user) => req.store.userJson(user)));
-  const reply: Reply = { ...rawJsonReply(200, body, { link: linkHeaders(req.store.baseUrl, req.pathname, req.params, next) }), pageLimit: limit };
-  req.store.cachePage(req.target, reply);
-  return reply;
+  return listPage(req, { fallback: 200, max: 200 }, () => selectUsers(req), byUserId, (user) => req.store.userJson(user));
 }
 
 /** `GET /api/v1/users/{id or login}`; DEPROVISIONED users are still found, hard-deleted ones are not. */

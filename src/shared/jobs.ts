@@ -29,8 +29,17 @@ export const pageJobSchema = z.object({
 });
 export type PageJob = z.infer<typeof pageJobSchema>;
 
+/** Fired by a BullMQ job scheduler (PUT /v1/tenants/{id}/schedule): starts a run like an API request would. */
+export const scheduleJobSchema = z.object({
+  tenantId,
+  resource: z.enum(RESOURCES),
+  mode: z.enum(SYNC_MODES),
+});
+export type ScheduleJob = z.infer<typeof scheduleJobSchema>;
+
 export const JOB_SCHEMAS = {
   page: pageJobSchema,
+  schedule: scheduleJobSchema,
 } as const;
 export type JobName = keyof typeof JOB_SCHEMAS;
 export type JobData<N extends JobName> = z.infer<(typeof JOB_SCHEMAS)[N]>;
@@ -43,6 +52,11 @@ export function parseJob<N extends JobName>(name: N, data: unknown): JobData<N> 
  * Deterministic job id of page `page` of a run (or of a fan-out chain under `parentId`).
  * BullMQ ignores an add with an id that still exists, which is what keeps a chain single.
  */
+/** Scheduler id of a (tenant, resource) schedule: one schedule per pair, replaced on update. */
+export function scheduleId(tenantId: string, resource: string): string {
+  return `schedule.${tenantId}.${resource}`;
+}
+
 export function pageJobId(job: Pick<PageJob, 'runId' | 'page' | 'parentId'>): string {
   return job.parentId === undefined ? `${job.runId}.p${job.page}` : `${job.runId}.${job.parentId}.p${job.page}`;
 }

@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import type { Config } from '../shared/config.js';
 import { parseKeyring } from '../shared/crypto.js';
 import { SYNC_QUEUE } from '../shared/jobs.js';
@@ -11,6 +11,7 @@ import { createRedis, keyPrefix } from '../shared/redis.js';
 import { openStore } from '../shared/store/open-store.js';
 import { backoffMs } from './job-outcome.js';
 import { createPageProcessor } from './page-processor.js';
+import { createScheduleProcessor } from './schedule-processor.js';
 import { createRunFinisher, failRun } from './run-finisher.js';
 import { asRunId } from '../shared/ids.js';
 
@@ -57,7 +58,9 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       rateShare: config.rateShare,
       logger,
     });
-    const worker = new Worker(SYNC_QUEUE, processor, {
+    const processSchedule = createScheduleProcessor({ store, queue, logger });
+    const dispatch = (job: Job, token?: string) => (job.name === 'schedule' ? processSchedule(job) : processor(job, token));
+    const worker = new Worker(SYNC_QUEUE, dispatch, {
       connection: redis,
       prefix: keyPrefix(config.queuePrefix),
       concurrency: options.concurrency ?? config.workerConcurrency,

@@ -217,9 +217,9 @@ export class SqliteStore implements SyncStore {
       .prepare(
         `UPDATE objects SET deleted_at = ?
          WHERE tenant_id = ? AND type = ? AND run_id != ? AND deleted_at IS NULL
-           AND substr(okta_id, 1, ?) = ?`,
+           AND substr(okta_id, 1, length(?)) = ?`,
       )
-      .run(q.at, q.tenantId, q.type, q.runId, prefix.length, prefix);
+      .run(q.at, q.tenantId, q.type, q.runId, prefix, prefix);
     return result.changes;
   }
 

@@ -107,7 +107,7 @@ export interface PageCommit {
   /** Identifies the page within the run; a page committed twice counts once. */
   pageKey: string;
   objects: ObjectWrite[];
-  /** Objects that the page proved gone (e.g. a group's memberships after a 404). */
+  /** When the page was written (becomes `syncedAt`). */
   at: string;
 }
 
@@ -116,6 +116,7 @@ export interface ListObjectsQuery {
   type: ObjectType;
   /** Opaque cursor from a previous page's `next`. */
   after?: string;
+  /** Page size, 1 or more (callers clamp it). */
   limit: number;
   includeDeleted?: boolean;
 }

@@ -29,3 +29,14 @@ export function idAndLastUpdated(item: unknown): { id: string; lastUpdated: stri
   if (typeof o?.id !== 'string' || o.id.length === 0) throw new TypeError('Okta item without an id');
   return { id: o.id, lastUpdated: typeof o.lastUpdated === 'string' ? o.lastUpdated : null };
 }
+
+/**
+ * A list URL with percent-encoded parameters (spaces as %20, not "+": "+" is only a space in
+ * form bodies, and filter expressions must reach Okta intact).
+ */
+export function listUrl(origin: string, path: string, params: Record<string, string>): string {
+  const query = Object.entries(params)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&');
+  return `${origin}${path}${query ? `?${query}` : ''}`;
+}

@@ -1,5 +1,5 @@
 import type { ResourceSync } from './resource-sync.js';
-import { idAndLastUpdated } from './resource-sync.js';
+import { idAndLastUpdated, listUrl } from './resource-sync.js';
 
 /** Incremental windows overlap this much: Okta's search is eventually consistent and clocks drift. */
 export const INCREMENTAL_OVERLAP_MS = 5 * 60_000;
@@ -15,10 +15,7 @@ export const usersSync: ResourceSync = {
   firstUrl({ origin, mode, watermark, limit }) {
     const since =
       mode === 'incremental' && watermark ? new Date(Date.parse(watermark) - INCREMENTAL_OVERLAP_MS) : new Date(0);
-    const url = new URL('/api/v1/users', origin);
-    url.searchParams.set('search', `lastUpdated gt "${since.toISOString()}"`);
-    url.searchParams.set('limit', String(limit));
-    return url.href;
+    return listUrl(origin, '/api/v1/users', { search: `lastUpdated gt "${since.toISOString()}"`, limit: String(limit) });
   },
   toObjects(items) {
     return items.map((item) => {

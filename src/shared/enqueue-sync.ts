@@ -1,9 +1,9 @@
 import type { Queue } from 'bullmq';
-import { NotFoundError } from '../shared/errors.js';
-import { type RunId, type TenantId, newRunId } from '../shared/ids.js';
-import { addPageJob } from '../shared/queue.js';
-import type { Resource } from '../shared/resources.js';
-import { EMPTY_COUNTERS, type RunStatus, type SyncMode, type SyncStore } from '../shared/store/sync-store.js';
+import { NotFoundError } from './errors.js';
+import { type RunId, type TenantId, newRunId } from './ids.js';
+import { addPageJob } from './queue.js';
+import type { Resource } from './resources.js';
+import { EMPTY_COUNTERS, type RunStatus, type SyncMode, type SyncStore } from './store/sync-store.js';
 
 export interface EnqueueRequest {
   tenantId: TenantId;

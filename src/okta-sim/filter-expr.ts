@@ -11,17 +11,19 @@ export class FilterSyntaxError extends Error {
 
 const OPS = ['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'sw', 'co', 'pr'] as const;
 type Op = (typeof OPS)[number];
-const TOKEN = /\s*(\(|\)|"(?:[^"\\]|\\.)*"|[^\s()"]+)/y;
+const TOKEN_SOURCE = String.raw`\s*(\(|\)|"(?:[^"\\]|\\.)*"|[^\s()"]+)`;
 
 function tokenize(text: string): string[] {
   const tokens: string[] = [];
-  TOKEN.lastIndex = 0;
-  let match = TOKEN.exec(text);
+  const pattern = new RegExp(TOKEN_SOURCE, 'y');
+  let end = 0;
+  let match = pattern.exec(text);
   while (match !== null) {
     tokens.push(match[1] ?? '');
-    match = TOKEN.exec(text);
+    end = pattern.lastIndex;
+    match = pattern.exec(text);
   }
-  if (text.slice(TOKEN.lastIndex).trim() !== '') throw new FilterSyntaxError(`cannot read ${text}`);
+  if (text.slice(end).trim() !== '') throw new FilterSyntaxError(`cannot read ${text}`);
   return tokens;
 }
 

@@ -79,15 +79,26 @@ async function toOptions(flags: Record<string, unknown>): Promise<OktaSimOptions
   return opts;
 }
 
-function waitForSignal(): Promise<NodeJS.Signals> {
+/** Where the CLI writes and what stops it; tests pass their own, the command uses the process's. */
+export interface CliIo {
+  stdout?: { write(text: string): unknown };
+  stderr?: { write(text: string): unknown };
+  /** Stops the simulator like SIGINT/SIGTERM do. */
+  signal?: AbortSignal;
+}
+
+function waitForStop(signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolve(signal);
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      signal?.removeEventListener('abort', stop);
+      resolve();
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    if (signal?.aborted) stop();
+    else signal?.addEventListener('abort', stop);
   });
 }
 
@@ -96,7 +107,9 @@ function waitForSignal(): Promise<NodeJS.Signals> {
  * stdout (the only output, so a parent process can read it), and serves until SIGINT or SIGTERM.
  * Bad usage prints one line on stderr and sets exit code 2.
  */
-export async function runOktaSimCli(argv: string[]): Promise<void> {
+export async function runOktaSimCli(argv: string[], io: CliIo = {}): Promise<void> {
+  const stdout = io.stdout ?? process.stdout;
+  const stderr = io.stderr ?? process.stderr;
   let sim: OktaSim;
   try {
     const command = buildCommand();
@@ -106,13 +119,13 @@ export async function runOktaSimCli(argv: string[]): Promise<void> {
     if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.help')) return;
     const usage = error instanceof CommanderError || error instanceof UsageError || error instanceof InvalidArgumentError || error instanceof FaultSpecError || error instanceof OktaSimOptionsError;
     const message = (error as Error).message.replace(/^error: /, '').split('\n')[0];
-    process.stderr.write(`okta-sim: ${message}\n`);
+    stderr.write(`okta-sim: ${message}\n`);
     process.exitCode = usage ? 2 : 1;
     return;
   }
-  const signals = waitForSignal();
-  process.stdout.write(`${JSON.stringify({ orgs: sim.orgs })}\n`);
-  await signals;
+  const stopped = waitForStop(io.signal);
+  stdout.write(`${JSON.stringify({ orgs: sim.orgs })}\n`);
+  await stopped;
   await sim.close();
 }
 

@@ -13,6 +13,7 @@ export interface OrgDataCounts {
 // bytes; only System Log times follow the clock (polling defaults to the last 7 days).
 const BASE_MS = Date.UTC(2024, 5, 1);
 const DAY_MS = 86_400_000;
+const LOG_SPAN_MS = 20 * 3_600_000;
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Radia', 'Tim', 'Margaret', 'Linus', 'Hedy', 'John', 'Sophie', 'Niklaus'];
@@ -135,11 +136,14 @@ function seedMemberships(rng: Rng, data: OrgData, userIds: string[]): void {
 function seedLogs(rng: Rng, data: OrgData, count: number, nowMs: number, userIds: string[]): void {
   // Bursts of events a few hundred ms apart with `published` up to 2 s before persistence, so
   // events inside a burst come out of `published` order the way Okta's do.
+  // The whole history fits in the last 20 hours, inside any default or "since yesterday" query.
   const gaps: number[] = [];
   for (let i = 0; i < count; i++) gaps.push(rng() < 0.7 ? randomInt(rng, 0, 500) : randomInt(rng, 1, 20) * 60_000);
-  let persistedMs = nowMs - 60_000 - gaps.reduce((a, b) => a + b, 0);
+  const span = gaps.reduce((a, b) => a + b, 0);
+  const scale = span > LOG_SPAN_MS ? LOG_SPAN_MS / span : 1;
+  let persistedMs = nowMs - 60_000 - span * scale;
   for (let i = 0; i < count; i++) {
-    persistedMs += gaps[i] ?? 0;
+    persistedMs += Math.floor((gaps[i] ?? 0) * scale);
     const publishedMs = persistedMs - randomInt(rng, 0, 2_000);
     const actor = userIds.length > 0 ? data.users.get(pick(rng, userIds)) : undefined;
     const event = buildLogEvent(rng, pick(rng, LOG_EVENT_TYPES), publishedMs, actor, undefined);

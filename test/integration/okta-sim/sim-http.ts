@@ -140,3 +140,8 @@ export interface OktaErrorBody {
   errorId: string;
   errorCauses: { errorSummary: string }[];
 }
+
+/** `requestsByBucket` from a stats dump. */
+export function bucketOf(stats: Record<string, unknown>): Record<string, Record<string, number>> {
+  return stats['requestsByBucket'] as Record<string, Record<string, number>>;
+}

@@ -92,7 +92,7 @@ async function fetchPage(
     const res = await deps.http.request({
       method: 'GET',
       url: target.href,
-      headers: { authorization: `${token.type} ${token.value}` },
+      headers: await deps.tokens.headersFor(creds, token, 'GET', target.href),
     });
     await deps.budget?.observe(creds.tenantId, bucket, readRateLimit(res.headers), res.status);
     if (res.status !== 200) {

@@ -8,6 +8,8 @@ export interface TokenProvider {
   get(creds: OktaCredentials, scopes: readonly string[]): Promise<{ token: AccessToken; fetched: boolean }>;
   /** Drops exactly `token` (if it is still the cached one) after Okta rejected it. */
   invalidate(creds: OktaCredentials, token: AccessToken): Promise<void>;
+  /** Headers that present `token` on one API request (`Authorization`, plus a fresh `DPoP` proof for DPoP tokens). */
+  headersFor(creds: OktaCredentials, token: AccessToken, method: string, url: string): Promise<Record<string, string>>;
 }
 
 export interface TokenServiceOptions {
@@ -40,6 +42,9 @@ export function createTokenService(http: OktaHttp, options: TokenServiceOptions 
     async invalidate(creds, token) {
       const key = keyOf(creds, token.scope);
       if (cache.get(key)?.value === token.value) cache.delete(key);
+    },
+    async headersFor(_creds, token) {
+      return { authorization: `${token.type} ${token.value}` };
     },
   };
 }

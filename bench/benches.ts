@@ -1,0 +1,4 @@
+import type { Bench } from './bench-types.js';
+
+/** Every benchmark, in the order the table prints them. Each issue's bench registers here. */
+export const benches: Bench[] = [];

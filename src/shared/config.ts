@@ -39,6 +39,11 @@ export interface Config {
   otelEnabled: boolean;
   /** The `OTEL_*` variables, handed to the OpenTelemetry SDK untouched. */
   otelEnv: Record<string, string>;
+  /**
+   * `OKTA_SYNC_TRACE_FILE`: tests and debugging only. When set, every finished span of this process
+   * is appended to that file as one JSON line (with or without an OTLP exporter). Unset = off.
+   */
+  traceFile: string | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -73,6 +78,7 @@ export function readConfig(env: Env = process.env): Config {
         (otelEnv.OTEL_TRACES_EXPORTER && otelEnv.OTEL_TRACES_EXPORTER !== 'none'),
     ),
     otelEnv,
+    traceFile: blank(env.OKTA_SYNC_TRACE_FILE) ? undefined : env.OKTA_SYNC_TRACE_FILE,
   };
 }
 

@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { FaultSpecError } from './faults.js';
 import { MutationInputError, type MutationResult } from './org-mutations.js';
 import { type Reply, jsonReply } from './reply.js';
+import type { SimStatsSnapshot } from './stats.js';
 import type { OrgTruth } from './truth.js';
 import type { FaultSpec } from './types.js';
 
 /** What the admin routes need from an org. */
 export interface AdminTarget {
-  statsJson(): Record<string, unknown>;
+  stats(): SimStatsSnapshot;
   truth(): OrgTruth;
   mutate(ops: unknown): MutationResult[];
   setFaults(spec: string | FaultSpec): void;
@@ -80,7 +81,7 @@ function post(target: AdminTarget, pathname: string, input: unknown): Reply {
  * clients (`{clientId, dpop?, grantedScopes?}`) and dpop-nonce/rotate. Loopback only, no auth.
  */
 export async function handleAdmin(target: AdminTarget, method: string, pathname: string, body: string): Promise<Reply> {
-  if (method === 'GET' && pathname === '/__sim/stats') return jsonReply(200, target.statsJson());
+  if (method === 'GET' && pathname === '/__sim/stats') return jsonReply(200, target.stats());
   if (method === 'GET' && pathname === '/__sim/truth') return jsonReply(200, target.truth());
   if (method === 'GET' && pathname === '/__sim/faults') return jsonReply(200, { faults: target.faultSpec });
   if (method !== 'POST') return jsonReply(404, { error: `no admin route ${method} ${pathname}` });

@@ -5,6 +5,8 @@ import { BUCKETS, type OktaSimOptions, type RateLimitConfig, type ResolvedOrgOpt
 
 export type { FaultSpec, OktaSimOptions, RateLimitConfig, RatePresetName, SimOrgInfo, Bucket } from './types.js';
 export type { OrgTruth } from './truth.js';
+export type { SimStatsSnapshot } from './stats.js';
+export type { WindowRecord } from './rate-limiter.js';
 export type { Mutation, MutationResult } from './org-mutations.js';
 export { SimOrg } from './sim-org.js';
 export { RATE_PRESETS } from './rate-limiter.js';

@@ -64,52 +64,58 @@ class Mutator {
   }
 
   apply(m: Mutation): MutationResult {
-    const { data } = this.store;
-    const fail = (error: string): MutationResult => ({ op: m.op, ok: false, error });
     switch (m.op) {
-      case 'updateUser': {
-        const user = data.users.get(m.id);
-        if (!user) return fail(`no user ${m.id}`);
-        const stamp = this.stamp();
-        const statusChanged = m.status && m.status !== user.status ? stamp : user.statusChanged;
-        const updated: SimUser = { ...user, status: m.status ?? user.status, statusChanged, lastUpdated: stamp, profile: { ...user.profile, ...m.profile } };
-        data.users.set(m.id, updated);
-        this.log('user.account.update_profile', undefined, [userActor(updated)]);
-        return { op: m.op, ok: true, id: m.id };
-      }
-      case 'deprovisionUser': {
-        const user = data.users.get(m.id);
-        if (!user) return fail(`no user ${m.id}`);
-        const stamp = this.stamp();
-        data.users.set(m.id, { ...user, status: 'DEPROVISIONED', statusChanged: stamp, lastUpdated: stamp, lastLogin: user.lastLogin });
-        this.log('user.lifecycle.deactivate', undefined, [userActor(user)]);
-        return { op: m.op, ok: true, id: m.id };
-      }
+      case 'updateUser': return this.updateUser(m);
+      case 'deprovisionUser': return this.deprovisionUser(m.id);
       case 'deleteUser': return this.deleteUser(m.id);
       case 'addUser': return this.addUser(m);
       case 'addMember':
       case 'removeMember': return this.changeMembership(m.op, m.groupId, m.userId);
-      case 'addGroup': {
-        const stamp = this.stamp();
-        const groupId = oktaId(this.rng, '00g');
-        const name = m.name ?? `Group ${groupId.slice(-5)}`;
-        data.groups.set(groupId, { id: groupId, created: stamp, lastUpdated: stamp, lastMembershipUpdated: stamp, objectClass: ['okta:user_group'], type: 'OKTA_GROUP', profile: { name, description: null } });
-        data.members.set(groupId, new Set());
-        return { op: m.op, ok: true, id: groupId };
-      }
-      case 'deleteGroup': {
-        if (!data.groups.has(m.id)) return fail(`no group ${m.id}`);
-        this.log('group.lifecycle.delete', undefined, [this.groupTarget(m.id)]);
-        data.groups.delete(m.id);
-        data.members.delete(m.id);
-        return { op: m.op, ok: true, id: m.id };
-      }
+      case 'addGroup': return this.addGroup(m.name);
+      case 'deleteGroup': return this.deleteGroup(m.id);
       case 'addLogEvents': {
         const count = m.count ?? 1;
         for (let i = 0; i < count; i++) this.log(m.eventType ?? 'user.session.start', undefined, undefined, m.publishedSkewMs ?? 2000);
-        return { op: m.op, ok: true, ids: data.logs.slice(-count).map((r) => r.event.uuid) };
+        return { op: m.op, ok: true, ids: this.store.data.logs.slice(-count).map((r) => r.event.uuid) };
       }
     }
+  }
+
+  private updateUser(m: Extract<Mutation, { op: 'updateUser' }>): MutationResult {
+    const user = this.store.data.users.get(m.id);
+    if (!user) return { op: m.op, ok: false, error: `no user ${m.id}` };
+    const stamp = this.stamp();
+    const statusChanged = m.status && m.status !== user.status ? stamp : user.statusChanged;
+    const updated: SimUser = { ...user, status: m.status ?? user.status, statusChanged, lastUpdated: stamp, profile: { ...user.profile, ...m.profile } };
+    this.store.data.users.set(m.id, updated);
+    this.log('user.account.update_profile', undefined, [userActor(updated)]);
+    return { op: m.op, ok: true, id: m.id };
+  }
+
+  private deprovisionUser(userId: string): MutationResult {
+    const user = this.store.data.users.get(userId);
+    if (!user) return { op: 'deprovisionUser', ok: false, error: `no user ${userId}` };
+    const stamp = this.stamp();
+    this.store.data.users.set(userId, { ...user, status: 'DEPROVISIONED', statusChanged: stamp, lastUpdated: stamp });
+    this.log('user.lifecycle.deactivate', undefined, [userActor(user)]);
+    return { op: 'deprovisionUser', ok: true, id: userId };
+  }
+
+  private addGroup(name: string | undefined): MutationResult {
+    const stamp = this.stamp();
+    const groupId = oktaId(this.rng, '00g');
+    const profile = { name: name ?? `Group ${groupId.slice(-5)}`, description: null };
+    this.store.data.groups.set(groupId, { id: groupId, created: stamp, lastUpdated: stamp, lastMembershipUpdated: stamp, objectClass: ['okta:user_group'], type: 'OKTA_GROUP', profile });
+    this.store.data.members.set(groupId, new Set());
+    return { op: 'addGroup', ok: true, id: groupId };
+  }
+
+  private deleteGroup(groupId: string): MutationResult {
+    if (!this.store.data.groups.has(groupId)) return { op: 'deleteGroup', ok: false, error: `no group ${groupId}` };
+    this.log('group.lifecycle.delete', undefined, [this.groupTarget(groupId)]);
+    this.store.data.groups.delete(groupId);
+    this.store.data.members.delete(groupId);
+    return { op: 'deleteGroup', ok: true, id: groupId };
   }
 
   private deleteUser(userId: string): MutationResult {

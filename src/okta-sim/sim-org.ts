@@ -14,7 +14,7 @@ import { OrgStore } from './org-store.js';
 import { mixSeed, mulberry32, type Rng } from './prng.js';
 import { type RateDecision, RateLimiter, bucketFor } from './rate-limiter.js';
 import { type HeaderMap, type Reply, oauthError, oktaError } from './reply.js';
-import { SimStats } from './stats.js';
+import { SimStats, type SimStatsSnapshot } from './stats.js';
 import { handleTokenRequest, type TokenEndpointDeps } from './token-endpoint.js';
 import { TokenStore } from './token-store.js';
 import { type OrgTruth, buildTruth } from './truth.js';
@@ -39,7 +39,7 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 /** One simulated Okta org on its own port: its data, credentials, limits, faults and counters. */
 export class SimOrg implements AdminTarget {
   readonly store: OrgStore;
-  private readonly stats = new SimStats();
+  private readonly counters = new SimStats();
   private readonly limiter: RateLimiter;
   private readonly faults: FaultInjector;
   private readonly tokens: TokenStore;
@@ -69,9 +69,9 @@ export class SimOrg implements AdminTarget {
       tokens: this.tokens,
       assertions: new AssertionVerifier(`${info.baseUrl}/oauth2/v1/token`),
       dpop: this.dpop,
-      onRequest: (clientId, scopes, issued) => this.stats.tokenRequest(clientId, scopes, issued),
+      onRequest: (clientId, scopes, issued) => this.counters.tokenRequest(clientId, scopes, issued),
     };
-    this.authDeps = { baseUrl: info.baseUrl, tokens: this.tokens, dpop: this.dpop, onForeignToken: () => this.stats.foreignTokens++ };
+    this.authDeps = { baseUrl: info.baseUrl, tokens: this.tokens, dpop: this.dpop, onForeignToken: () => this.counters.foreignTokens++ };
   }
 
   static async start(opts: ResolvedOrgOptions): Promise<SimOrg> {
@@ -110,8 +110,8 @@ export class SimOrg implements AdminTarget {
 
   // ---- introspection and control (also reachable over /__sim/) ----
 
-  statsJson(): Record<string, unknown> {
-    return this.stats.toJSON(this.limiter.windows());
+  stats(): SimStatsSnapshot {
+    return this.counters.snapshot(this.limiter.windows());
   }
 
   truth(): OrgTruth {
@@ -135,7 +135,7 @@ export class SimOrg implements AdminTarget {
   }
 
   resetStats(): void {
-    this.stats.reset();
+    this.counters.reset();
     this.limiter.clearHistory();
   }
 
@@ -171,24 +171,24 @@ export class SimOrg implements AdminTarget {
   }
 
   private finish(res: ServerResponse, bucket: Bucket, reply: Reply, headers: HeaderMap, damage?: BodyDamage): void {
-    this.stats.response(bucket, reply.status);
+    this.counters.response(bucket, reply.status);
     writeReply(res, reply, headers, damage);
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse, target: string, pathname: string): Promise<void> {
     const nowMs = Date.now();
     const bucket = bucketFor(pathname);
-    const inFlight = this.stats.enter();
-    res.once('close', () => this.stats.leave());
+    const inFlight = this.counters.enter();
+    res.once('close', () => this.counters.leave());
     if (inFlight > this.opts.concurrencyLimit) {
       // Okta's concurrency refusal: limit and remaining both 0, reset only a hint.
-      this.stats.concurrencyRejected++;
+      this.counters.concurrencyRejected++;
       return this.finish(res, bucket, oktaError(429, 'E0000047'), rateHeaders(0, 0, Math.ceil(nowMs / 1000) + 1));
     }
     const decision = this.limiter.take(bucket, nowMs);
     const headers = fromDecision(decision);
     if (!decision.allowed) {
-      this.stats.rateLimited++;
+      this.counters.rateLimited++;
       return this.finish(res, bucket, oktaError(429, 'E0000047'), headers);
     }
     if (bucket === 'token') return this.serveToken(req, res, headers);
@@ -201,7 +201,7 @@ export class SimOrg implements AdminTarget {
     const delayMs = this.opts.tokenDelayMs + this.faults.delayMs();
     if (delayMs > 0) await sleep(delayMs);
     if (this.faults.tokenError()) {
-      this.stats.fault('tokenError');
+      this.counters.fault('tokenError');
       return this.finish(res, 'token', oauthError(503, 'temporarily_unavailable', 'The service is temporarily unavailable.'), headers);
     }
     this.finish(res, 'token', await handleTokenRequest(this.tokenDeps, req.headers, body, Date.now()), headers);
@@ -223,23 +223,23 @@ export class SimOrg implements AdminTarget {
     const plan = this.faults.planApiRequest();
     if (plan.delayMs > 0) await sleep(plan.delayMs);
     if (plan.reset) {
-      this.stats.fault('reset');
-      this.stats.response(bucket, 0);
+      this.counters.fault('reset');
+      this.counters.response(bucket, 0);
       req.socket.destroy();
       return;
     }
     if (plan.error5xx !== undefined) {
-      this.stats.fault('error5xx');
+      this.counters.fault('error5xx');
       return this.finish(res, bucket, plan.error5xx === 503 ? oktaError(503, 'E0000010') : oktaError(500, 'E0000009'), headers);
     }
     const params = new URLSearchParams(target.slice(pathname.length + 1));
     const reply = match.route.handle({ store: this.store, target, pathname, params, pathParams: match.pathParams, nowMs: Date.now() });
     if (this.faults.refusesPage(reply.pageLimit)) {
-      this.stats.fault('bigPage500');
+      this.counters.fault('bigPage500');
       return this.finish(res, bucket, oktaError(500, 'E0000009'), headers);
     }
     const damaged = reply.status === 200 && (plan.malformed || plan.slowBodyMs > 0);
-    if (damaged) this.stats.fault(plan.malformed ? 'malformed' : 'slowBody');
+    if (damaged) this.counters.fault(plan.malformed ? 'malformed' : 'slowBody');
     this.finish(res, bucket, reply, headers, damaged ? plan : undefined);
   }
 

@@ -3,6 +3,29 @@ import type { Bucket } from './types.js';
 
 type Counter = Record<string, number>;
 
+/** `GET /__sim/stats` and `SimOrg.stats()`. */
+export interface SimStatsSnapshot {
+  /** Every request to the token endpoint, by client id (`(unknown)` when unauthenticated) and by sorted scope set. */
+  tokenRequests: { total: number; byClient: Counter; byScopes: Counter };
+  tokensIssued: { total: number; byClient: Counter };
+  /** Requests to /api/v1 (the token endpoint excluded). */
+  apiRequests: number;
+  /** bucket → HTTP status → count; status 0 = connection reset by a fault. */
+  requestsByBucket: Partial<Record<Bucket, Counter>>;
+  /** 429 E0000047 answers for a spent bucket. */
+  rateLimited: number;
+  /** 429 answers for the concurrency limit. */
+  concurrencyRejected: number;
+  inFlight: number;
+  maxInFlight: number;
+  /** Tokens presented that this org never issued. */
+  foreignTokens: number;
+  /** Injected faults by kind. */
+  faults: Counter;
+  /** Rate-limit windows per bucket, oldest first, the open one last. */
+  windows: Record<Bucket, WindowRecord[]>;
+}
+
 const bump = (counter: Counter, key: string, by = 1): void => {
   counter[key] = (counter[key] ?? 0) + by;
 };
@@ -16,7 +39,7 @@ export class SimStats {
   tokensIssuedByClient: Counter = {};
   apiRequests = 0;
   /** bucket → HTTP status → count */
-  requestsByBucket: Record<string, Counter> = {};
+  requestsByBucket: Partial<Record<Bucket, Counter>> = {};
   rateLimited = 0;
   concurrencyRejected = 0;
   inFlight = 0;
@@ -62,7 +85,7 @@ export class SimStats {
     this.maxInFlight = inFlight;
   }
 
-  toJSON(windows: Record<Bucket, WindowRecord[]>): Record<string, unknown> {
+  snapshot(windows: Record<Bucket, WindowRecord[]>): SimStatsSnapshot {
     return {
       tokenRequests: { total: this.tokenRequests, byClient: this.tokenRequestsByClient, byScopes: this.tokenRequestsByScopes },
       tokensIssued: { total: this.tokensIssued, byClient: this.tokensIssuedByClient },

@@ -109,6 +109,12 @@ describe('mutations', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('serves the same ground truth over /__sim/truth', async () => {
+    const overHttp = await admin<{ users: unknown[]; memberships: string[]; appUsers: string[]; logEvents: unknown[] }>(org, 'truth');
+    expect(overHttp).toEqual(JSON.parse(JSON.stringify(sim.org(0).truth())));
+    expect(overHttp.appUsers.length).toBeGreaterThan(0);
+  });
+
   it('accepts the same mutations through the programmatic handle', async () => {
     const [result] = sim.org(0).mutate({ op: 'addLogEvents', count: 2 });
     expect(result).toMatchObject({ ok: true });

@@ -152,6 +152,37 @@ describe('DPoP', () => {
   });
 });
 
+describe('DPoP nonce rotation', () => {
+  it('accepts the previous nonce after a rotation as well as the new one', async () => {
+    const key = await dpopKey();
+    const tokenUrl = `${org.baseUrl}/oauth2/v1/token`;
+    const auth = { authorization: basic(org.dpopClientId, org.dpopClientSecret) };
+    const old = header(await tokenRequest(org, cc(), { ...auth, dpop: await dpopProof(key, { htm: 'POST', htu: tokenUrl }) }), 'dpop-nonce')!;
+    await admin(org, 'dpop-nonce/rotate', {});
+    const fresh = await tokenRequest(org, cc(), { ...auth, dpop: await dpopProof(key, { htm: 'POST', htu: tokenUrl }) });
+    const current = header(fresh, 'dpop-nonce')!;
+    expect(current).not.toBe(old);
+    for (const nonce of [old, current]) {
+      expect((await tokenRequest(org, cc(), { ...auth, dpop: await dpopProof(key, { htm: 'POST', htu: tokenUrl, nonce }) })).status).toBe(200);
+    }
+    const made = await tokenRequest(org, cc(), { ...auth, dpop: await dpopProof(key, { htm: 'POST', htu: tokenUrl, nonce: 'made-up' }) });
+    expect(made.json()).toMatchObject({ error: 'use_dpop_nonce' });
+  });
+});
+
+describe('token latency', () => {
+  it('delays the token endpoint by tokenDelayMs', async () => {
+    const slow = await startOktaSim({ users: 1, groups: 1, apps: 1, logs: 1, tokenDelayMs: 250 });
+    try {
+      const started = performance.now();
+      await secretToken(slow.orgs[0]!);
+      expect(performance.now() - started).toBeGreaterThanOrEqual(240);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
 describe('token counters', () => {
   it('counts token requests per client and per scope set, and issued tokens', async () => {
     await admin(org, 'reset-stats', {});

@@ -2,10 +2,12 @@ import { Command, CommanderError } from 'commander';
 import { type Config, readConfig } from './shared/config.js';
 import { generateKeySpec } from './shared/crypto.js';
 import { UsageError } from './shared/errors.js';
+import { apiCommand } from './cli/api-command.js';
 import { CliContext } from './cli/context.js';
 import { demoCommand } from './cli/demo-command.js';
 import { EXIT, reportError } from './cli/exit.js';
 import { exportCommand } from './cli/export-command.js';
+import { keysRotateCommand } from './cli/keys-commands.js';
 import { runsCommand, syncCommand } from './cli/run-commands.js';
 import { tenantCommand } from './cli/tenant-commands.js';
 import { workerCommand } from './cli/worker-command.js';
@@ -43,6 +45,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     .description('Sync many Okta orgs into a store on horizontally scaled workers')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program.addCommand(apiCommand(getConfig, exit));
   program.addCommand(workerCommand(getConfig, exit));
   program.addCommand(tenantCommand(run));
   program.addCommand(syncCommand(run));
@@ -69,6 +72,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     .action(() => {
       process.stdout.write(`${generateKeySpec()}\n`);
     });
+  keys.addCommand(keysRotateCommand(run));
 
   for (const cmd of [program, ...program.commands, ...program.commands.flatMap((c) => c.commands)]) cmd.exitOverride();
   try {

@@ -2,9 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { UsageError } from '../shared/errors.js';
 import { asTenantId, isTenantId, type TenantId } from '../shared/ids.js';
+import { removeTenant } from '../producer/remove-tenant.js';
 import { publicTenant, putTenant } from '../producer/tenant-service.js';
 import type { CliContext } from './context.js';
 import { readStdin } from './stdin.js';
+import { tenantVerifyCommand } from './tenant-verify.js';
 
 type Run = (action: (ctx: CliContext) => Promise<number>) => Promise<void>;
 
@@ -68,16 +70,18 @@ export function tenantCommand(run: Run): Command {
       return 0;
     }),
   );
+  tenant.addCommand(tenantVerifyCommand(run));
   tenant
     .command('remove <tenantId>')
     .option('--purge-data', 'also delete its synced objects, runs and sync state')
     .action((id: string, o: { purgeData?: boolean }) =>
       run(async (ctx) => {
-        const removed = await (await ctx.store()).deleteTenant(tenantIdArg(id), { purgeData: Boolean(o.purgeData) });
-        if (!removed) {
-          process.stderr.write(`okta-sync: tenant ${id} not found\n`);
-          return 1;
-        }
+        // Same cleanup as DELETE /v1/tenants/{id}: schedules, pending jobs, cached tokens.
+        await removeTenant(
+          { store: await ctx.store(), queue: ctx.queue(), redis: ctx.redis(), queuePrefix: ctx.config.queuePrefix },
+          tenantIdArg(id),
+          { purgeData: Boolean(o.purgeData) },
+        );
         return 0;
       }),
     );

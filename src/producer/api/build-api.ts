@@ -1,0 +1,96 @@
+import { createBullBoard } from '@bull-board/api';
+import type { IServerAdapter } from '@bull-board/api/typings/app';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { registerAuth } from './api-auth.js';
+import type { ApiDeps } from './api-deps.js';
+import { createApiKeys } from './api-keys.js';
+import { toHttpError } from './http-errors.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { objectRoutes } from './routes/object-routes.js';
+import { scheduleRoutes } from './routes/schedule-routes.js';
+import { syncRoutes } from './routes/sync-routes.js';
+import { tenantRoutes } from './routes/tenant-routes.js';
+
+/** Request bodies above 1 MiB are refused with 413 before they are parsed. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * The producer HTTP API (DESIGN.md "HTTP API"). Builds the fastify instance only; listening and
+ * closing the dependencies is the caller's job (`start-api.ts`, or a test with `app.inject`).
+ */
+export function buildApi(deps: ApiDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Fastify's request lines carry the raw URL (`?key=`); ours log the route pattern instead.
+    disableRequestLogging: true,
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+  });
+  // zod validates inside each route (see zod-route.ts); the JSON Schemas are for the document only.
+  app.setValidatorCompiler(() => () => true);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const { status, body } = toHttpError(error);
+    // Only our own message and code for 4xx: fastify's messages can quote the request body.
+    if (status >= 500) request.log.error({ err: { type: error.name, code: error.code, message: error.message, stack: error.stack } }, 'request failed');
+    else request.log.debug({ code: body.error.code, status }, 'request refused');
+    if (status === 401) reply.header('www-authenticate', 'Bearer realm="okta-sync"');
+    return reply.code(status).type('application/json; charset=utf-8').send(body);
+  });
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).type('application/json; charset=utf-8').send({ error: { code: 'not_found', message: 'no such route' } }),
+  );
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (request.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url;
+    const quiet = route === '/healthz' || route === '/readyz' || route === '/metrics' || route?.startsWith('/admin/queues/') || route?.startsWith('/docs/');
+    const line = { method: request.method, route: route ?? '(no route)', status: reply.statusCode, ms: Math.round(reply.elapsedTime) };
+    if (quiet) request.log.debug(line, 'request');
+    else request.log.info(line, 'request');
+  });
+
+  registerAuth(app, createApiKeys(deps.config.apiKeys));
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'okta-sync producer API',
+        version: '1',
+        description: 'Register tenants (customer Okta orgs), start and schedule syncs, read runs and synced objects.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a key from OKTA_SYNC_API_KEYS' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.register(swaggerUi, { routePrefix: '/docs' });
+  app.register(async (api) => {
+    healthRoutes(api, deps);
+    tenantRoutes(api, deps);
+    syncRoutes(api, deps);
+    scheduleRoutes(api, deps);
+    objectRoutes(api, deps);
+  });
+  app.register(bullBoard(deps), { prefix: '/admin/queues' });
+  return app;
+}
+
+function bullBoard(deps: ApiDeps) {
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath('/admin/queues');
+  createBullBoard({
+    queues: [new BullMQAdapter(deps.queue)],
+    // @bull-board/fastify 9.10.1 carries its own copy of @bull-board/api 9.10.1: same shape, separate
+    // declarations (a private field), so the types disagree while the objects work together.
+    serverAdapter: serverAdapter as unknown as IServerAdapter,
+    options: { uiConfig: { boardTitle: 'okta-sync' } },
+  });
+  return serverAdapter.registerPlugin();
+}

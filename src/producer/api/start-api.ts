@@ -1,0 +1,148 @@
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import type { FastifyInstance } from 'fastify';
+import { register } from 'prom-client';
+import type { Config } from '../../shared/config.js';
+import { parseKeyring } from '../../shared/crypto.js';
+import { ConfigError } from '../../shared/errors.js';
+import { asTenantId } from '../../shared/ids.js';
+import { createLogger, type Logger } from '../../shared/logger.js';
+import { createOktaHttp } from '../../shared/okta/okta-http.js';
+import { openSyncQueue } from '../../shared/queue.js';
+import { createRedis, evictionPolicyProblem } from '../../shared/redis.js';
+import { openStore } from '../../shared/store/open-store.js';
+import type { ApiDeps } from './api-deps.js';
+import { buildApi } from './build-api.js';
+
+export interface StartApiOptions {
+  /** Port to listen on, default 3000 (0 = any free port). */
+  port?: number;
+  /** Interface to listen on, default `0.0.0.0`. */
+  host?: string;
+  /** Default: a pino JSON logger on stdout named `api` at LOG_LEVEL. */
+  logger?: Logger;
+}
+
+export interface ApiHandle {
+  app: FastifyInstance;
+  /** `http://host:port` the API listens on. */
+  url: string;
+  /** The METRICS_PORT server's URL, when METRICS_PORT is set. */
+  metricsUrl?: string;
+  /** Stops listening, waits for in-flight requests, then closes everything in reverse order. */
+  close(): Promise<void>;
+}
+
+/** A hanging Redis or store must not hang the readiness probe's caller. */
+const PING_TIMEOUT_MS = 2_000;
+
+/** The API process's composition root (`okta-sync api`). */
+export async function startApi(config: Config, options: StartApiOptions = {}): Promise<ApiHandle> {
+  if (config.apiKeys.length === 0) {
+    throw new ConfigError('OKTA_SYNC_API_KEYS', 'is required for the API (comma separated bearer keys)');
+  }
+  const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'api' });
+  const keyring = parseKeyring(config.encryptionKeys);
+  const releasers: (() => Promise<unknown>)[] = [];
+  try {
+    const store = await openStore(config.storeUrl);
+    releasers.push(() => store.close());
+    const redis = createRedis(config.redisUrl);
+    releasers.push(() => redis.quit().catch(() => redis.disconnect()));
+    const policy = await evictionPolicyProblem(redis);
+    if (policy) logger.warn({ policy }, 'Redis maxmemory-policy is not noeviction: BullMQ may lose jobs');
+    const queue = openSyncQueue(redis, config.queuePrefix);
+    releasers.push(() => queue.close());
+    const oktaHttp = createOktaHttp({ headersTimeoutMs: 15_000, bodyTimeoutMs: 15_000 });
+    releasers.push(() => oktaHttp.close());
+    const deps: ApiDeps = {
+      config,
+      store,
+      queue,
+      redis,
+      keyring,
+      logger,
+      oktaHttp,
+      metricsText: () => register.metrics(),
+      ready: async () => {
+        await withTimeout(Promise.all([redis.ping(), store.getTenant(asTenantId('readyz-probe'))]), PING_TIMEOUT_MS);
+        return true;
+      },
+    };
+    const app = buildApi(deps);
+    releasers.push(() => app.close());
+    const port = options.port ?? 3000;
+    const host = options.host ?? '0.0.0.0';
+    await app.listen({ port, host });
+    const address = app.server.address();
+    const boundPort = typeof address === 'object' && address ? address.port : port;
+    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${boundPort}`;
+    let metricsUrl: string | undefined;
+    if (config.metricsPort !== undefined) {
+      const server = await startMetricsServer(deps, config.metricsPort, host);
+      releasers.push(() => new Promise((resolve) => server.close(resolve)));
+      const a = server.address();
+      metricsUrl = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${typeof a === 'object' && a ? a.port : config.metricsPort}`;
+    }
+    logger.info({ url, metricsUrl }, 'api listening');
+    return { app, url, ...(metricsUrl ? { metricsUrl } : {}), close: () => runReleasers(releasers) };
+  } catch (error) {
+    await runReleasers(releasers);
+    throw error;
+  }
+}
+
+/**
+ * METRICS_PORT: /metrics, /healthz and /readyz without auth on a port meant for the cluster's
+ * scrapers and probes only (the main port keeps /metrics behind the bearer key).
+ */
+async function startMetricsServer(deps: ApiDeps, port: number, host: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    void (async () => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method !== 'GET') return send(res, 405, 'text/plain', 'method not allowed\n');
+      if (path === '/metrics') return send(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await deps.metricsText());
+      if (path === '/healthz') return send(res, 200, 'application/json', '{"status":"ok"}');
+      if (path === '/readyz') {
+        const ready = await deps.ready().catch(() => false);
+        return ready
+          ? send(res, 200, 'application/json', '{"status":"ready"}')
+          : send(res, 503, 'application/json', '{"error":{"code":"not_ready","message":"Redis or the store is unavailable"}}');
+      }
+      return send(res, 404, 'text/plain', 'not found\n');
+    })().catch(() => send(res, 500, 'text/plain', 'internal error\n'));
+  });
+  server.listen(port, host);
+  await once(server, 'listening');
+  return server;
+}
+
+function send(res: import('node:http').ServerResponse, status: number, type: string, body: string): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': type }).end(body);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timed out')), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function runReleasers(releasers: (() => Promise<unknown>)[]): Promise<void> {
+  for (const release of releasers.reverse()) {
+    try {
+      await release();
+    } catch {
+      // Closing is best effort; the process is ending.
+    }
+  }
+  releasers.length = 0;
+}

@@ -1,0 +1,278 @@
+import { type Dispatcher, request } from 'undici';
+
+/**
+ * The typed Node client of the okta-sync producer API, for upstream systems:
+ *
+ * ```ts
+ * import { OktaSyncClient } from 'okta-sync';
+ * const api = new OktaSyncClient({ baseUrl: 'https://okta-sync.internal', apiKey: process.env.OKTA_SYNC_KEY! });
+ * await api.putTenant('acme', { oktaDomain: 'acme.okta.com', clientId, clientSecret });
+ * const [run] = await api.startSync('acme', { resources: ['users'] });
+ * await api.waitForRun(run!.runId);
+ * for await (const user of api.objects('acme', 'users')) console.log(user.oktaId);
+ * ```
+ * Every non-2xx answer becomes an `OktaSyncApiError` with the API's `status`, `code` and `fields`.
+ */
+
+export type Resource = 'users' | 'groups' | 'memberships' | 'apps' | 'logs';
+/** Object listings also reach `app_users` (app assignments written by the apps sync). */
+export type ObjectResource = Resource | 'app_users';
+export type SyncMode = 'full' | 'incremental';
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type TenantStatus = 'active' | 'credentials_invalid' | 'disabled';
+
+/** What registers a tenant: a client secret, or a private key with its `keyId`. */
+export interface TenantInput {
+  oktaDomain: string;
+  clientId: string;
+  clientSecret?: string;
+  privateKeyPem?: string;
+  keyId?: string;
+  scopes?: string[];
+  dpop?: boolean;
+  rateShare?: number;
+}
+
+/** A tenant as the API returns it: never with its secret. */
+export interface Tenant {
+  tenantId: string;
+  oktaDomain: string;
+  auth: { method: 'client_secret' | 'private_key_jwt'; clientId: string; keyId?: string; dpop: boolean };
+  scopes: string[];
+  rateShare?: number;
+  status: TenantStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StartedRun {
+  resource: Resource;
+  runId: string;
+  status: RunStatus;
+  /** False when an active run of the same (tenant, resource) was returned instead of a new one. */
+  created: boolean;
+}
+
+export interface Run {
+  runId: string;
+  tenantId: string;
+  resource: Resource;
+  mode: SyncMode;
+  status: RunStatus;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  counters: Record<string, number>;
+  error: { code: string; message: string } | null;
+  warnings: string[];
+}
+
+export interface VerifyReport {
+  tenantId: string;
+  ok: boolean;
+  status: TenantStatus;
+  grantedScopes: string[];
+  resources: Record<Resource, { readable: boolean; scope: string; note?: string }>;
+  error?: { code: string; message: string };
+}
+
+export interface Schedule {
+  every: string;
+  everyMs: number;
+  mode: SyncMode;
+  next: string | null;
+}
+
+/** Per resource: `{every: '15m', mode}` sets or replaces, `null` removes, absent leaves alone. */
+export type ScheduleChanges = Partial<Record<Resource, { every: string; mode?: SyncMode } | null>>;
+
+export interface SyncedObject<T = unknown> {
+  tenantId: string;
+  type: string;
+  oktaId: string;
+  data: T;
+  oktaLastUpdated: string | null;
+  syncedAt: string;
+  runId: string;
+  deletedAt: string | null;
+}
+
+export interface ObjectPage<T = unknown> {
+  items: SyncedObject<T>[];
+  /** Pass as `after` for the next page; null on the last page. */
+  next: string | null;
+}
+
+export interface ListObjectsOptions {
+  /** 1..1000, default 100. */
+  limit?: number;
+  after?: string;
+  includeDeleted?: boolean;
+}
+
+export interface OktaSyncClientOptions {
+  /** e.g. `https://okta-sync.internal` (a path prefix is kept). */
+  baseUrl: string;
+  /** One of the server's OKTA_SYNC_API_KEYS. */
+  apiKey: string;
+  /** Per-request timeout, default 30000 ms. */
+  timeoutMs?: number;
+  /** An undici dispatcher (pool, proxy agent); default undici's global one. */
+  dispatcher?: Dispatcher;
+}
+
+/** A non-2xx answer of the API (`status` 0 for network failures and timeouts of `waitForRun`). */
+export class OktaSyncApiError extends Error {
+  override readonly name = 'OktaSyncApiError';
+  readonly status: number;
+  /** The API's stable error code (`bad_request`, `unauthorized`, `not_found`, `tenant_not_active`…). */
+  readonly code: string;
+  /** Field path → what is wrong, on 400s. */
+  readonly fields: Record<string, string>;
+  constructor(status: number, code: string, message: string, fields: Record<string, string> = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.status = status;
+    this.code = code;
+    this.fields = fields;
+  }
+}
+
+export function isOktaSyncApiError(value: unknown, code?: string): value is OktaSyncApiError {
+  return value instanceof OktaSyncApiError && (code === undefined || value.code === code);
+}
+
+const FINAL: readonly RunStatus[] = ['succeeded', 'failed', 'cancelled'];
+const seg = encodeURIComponent;
+
+export class OktaSyncClient {
+  private readonly baseUrl: string;
+  private readonly apiKey: string;
+  private readonly timeoutMs: number;
+  private readonly dispatcher: Dispatcher | undefined;
+
+  constructor(options: OktaSyncClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.apiKey = options.apiKey;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.dispatcher = options.dispatcher;
+  }
+
+  /** Registers or updates a tenant; `created` tells which. */
+  async putTenant(tenantId: string, input: TenantInput): Promise<{ tenant: Tenant; created: boolean }> {
+    const { status, body } = await this.call<Tenant>('PUT', `/v1/tenants/${seg(tenantId)}`, { body: input });
+    return { tenant: body, created: status === 201 };
+  }
+
+  async getTenant(tenantId: string): Promise<Tenant> {
+    return (await this.call<Tenant>('GET', `/v1/tenants/${seg(tenantId)}`)).body;
+  }
+
+  /** Removes the tenant (schedules, pending jobs, cached tokens); `purgeData` also deletes its data. */
+  async deleteTenant(tenantId: string, options: { purgeData?: boolean } = {}): Promise<void> {
+    await this.call('DELETE', `/v1/tenants/${seg(tenantId)}${options.purgeData ? '?purgeData=true' : ''}`);
+  }
+
+  async verifyTenant(tenantId: string): Promise<VerifyReport> {
+    return (await this.call<VerifyReport>('POST', `/v1/tenants/${seg(tenantId)}/verify`)).body;
+  }
+
+  /** One run per resource (an active one is returned instead of a duplicate). Pass `idempotencyKey` to retry safely. */
+  async startSync(tenantId: string, options: { resources: Resource[]; mode?: SyncMode; idempotencyKey?: string }): Promise<StartedRun[]> {
+    const { body } = await this.call<{ runs: StartedRun[] }>('POST', `/v1/tenants/${seg(tenantId)}/syncs`, {
+      body: { resources: options.resources, mode: options.mode ?? 'full' },
+      ...(options.idempotencyKey ? { headers: { 'idempotency-key': options.idempotencyKey } } : {}),
+    });
+    return body.runs;
+  }
+
+  async getRun(runId: string): Promise<Run> {
+    return (await this.call<Run>('GET', `/v1/runs/${seg(runId)}`)).body;
+  }
+
+  /** Most recent first, `limit` 1..1000 (default 50). */
+  async listRuns(tenantId: string, options: { limit?: number } = {}): Promise<Run[]> {
+    const query = options.limit === undefined ? '' : `?limit=${options.limit}`;
+    return (await this.call<{ runs: Run[] }>('GET', `/v1/tenants/${seg(tenantId)}/runs${query}`)).body.runs;
+  }
+
+  async setSchedule(tenantId: string, changes: ScheduleChanges): Promise<Partial<Record<Resource, Schedule>>> {
+    return (await this.call<{ schedules: Partial<Record<Resource, Schedule>> }>('PUT', `/v1/tenants/${seg(tenantId)}/schedule`, { body: changes }))
+      .body.schedules;
+  }
+
+  async getSchedule(tenantId: string): Promise<Partial<Record<Resource, Schedule>>> {
+    return (await this.call<{ schedules: Partial<Record<Resource, Schedule>> }>('GET', `/v1/tenants/${seg(tenantId)}/schedule`)).body.schedules;
+  }
+
+  /** One page of synced objects. */
+  async listObjects<T = unknown>(tenantId: string, resource: ObjectResource, options: ListObjectsOptions = {}): Promise<ObjectPage<T>> {
+    const q = new URLSearchParams();
+    if (options.limit !== undefined) q.set('limit', String(options.limit));
+    if (options.after !== undefined) q.set('after', options.after);
+    if (options.includeDeleted) q.set('includeDeleted', 'true');
+    const query = q.size > 0 ? `?${q}` : '';
+    return (await this.call<ObjectPage<T>>('GET', `/v1/tenants/${seg(tenantId)}/objects/${seg(resource)}${query}`)).body;
+  }
+
+  /** Every synced object of a resource, page after page. */
+  async *objects<T = unknown>(tenantId: string, resource: ObjectResource, options: Omit<ListObjectsOptions, 'after'> = {}): AsyncGenerator<SyncedObject<T>> {
+    let after: string | undefined;
+    do {
+      const page: ObjectPage<T> = await this.listObjects<T>(tenantId, resource, { ...options, ...(after === undefined ? {} : { after }) });
+      yield* page.items;
+      after = page.next ?? undefined;
+    } while (after !== undefined);
+  }
+
+  /** Polls a run until it is final (succeeded, failed or cancelled); throws `wait_timeout` after `timeoutMs`. */
+  async waitForRun(runId: string, options: { timeoutMs?: number; pollMs?: number; signal?: AbortSignal } = {}): Promise<Run> {
+    const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
+    for (;;) {
+      const run = await this.getRun(runId);
+      if (FINAL.includes(run.status)) return run;
+      if (Date.now() >= deadline) throw new OktaSyncApiError(0, 'wait_timeout', `run ${runId} is still ${run.status}`);
+      options.signal?.throwIfAborted();
+      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1_000));
+    }
+  }
+
+  private async call<T = unknown>(
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+    path: string,
+    options: { body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<{ status: number; body: T }> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.apiKey}`, accept: 'application/json', ...options.headers };
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        ...(this.dispatcher ? { dispatcher: this.dispatcher } : {}),
+      });
+    } catch (cause) {
+      throw new OktaSyncApiError(0, 'network_error', `${method} ${path.split('?')[0]} failed: ${(cause as Error).message}`, {}, { cause });
+    }
+    const text = await res.body.text();
+    const json = text === '' ? undefined : safeJson(text);
+    if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, body: json as T };
+    const error = (json as { error?: { code?: unknown; message?: unknown; fields?: unknown } } | undefined)?.error;
+    throw new OktaSyncApiError(
+      res.statusCode,
+      typeof error?.code === 'string' ? error.code : `http_${res.statusCode}`,
+      typeof error?.message === 'string' ? error.message : `${method} ${path.split('?')[0]} answered ${res.statusCode}`,
+      typeof error?.fields === 'object' && error.fields !== null ? (error.fields as Record<string, string>) : {},
+    );
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

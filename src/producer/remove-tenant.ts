@@ -1,0 +1,89 @@
+import type { Queue } from 'bullmq';
+import { NotFoundError } from '../shared/errors.js';
+import type { TenantId } from '../shared/ids.js';
+import type { Logger } from '../shared/logger.js';
+import type { Redis } from '../shared/redis.js';
+import { keyPrefix } from '../shared/redis.js';
+import { ACTIVE_RUN_STATUSES, type SyncStore } from '../shared/store/sync-store.js';
+import { removeSchedules } from './schedules.js';
+
+/** What removing a tenant cleaned up, for the log line and the CLI. */
+export interface RemovalReport {
+  schedulesRemoved: boolean;
+  jobsRemoved: number;
+  runsCancelled: number;
+  redisKeysRemoved: number;
+  dataPurged: boolean;
+}
+
+/** Job states whose jobs have not started; an active job finds its tenant gone and fails. */
+const PENDING_STATES = ['waiting', 'delayed', 'prioritized', 'waiting-children'] as const;
+const PAGE = 1_000;
+
+/**
+ * Removes a tenant: its schedules first (no new runs), its pending jobs, its active runs
+ * (cancelled, unless the data is purged with them), the store record, then its cached tokens and
+ * idempotency records. Every step is safe to repeat, so a removal that failed half way can be retried
+ * while the store record is still there.
+ */
+export async function removeTenant(
+  deps: { store: SyncStore; queue: Queue; redis: Redis; queuePrefix: string; logger?: Logger },
+  tenantId: TenantId,
+  options: { purgeData: boolean },
+): Promise<RemovalReport> {
+  if (!(await deps.store.getTenant(tenantId))) throw new NotFoundError(`tenant ${tenantId}`);
+  await removeSchedules(deps.queue, tenantId);
+  const jobsRemoved = await removePendingJobs(deps.queue, tenantId);
+  let runsCancelled = 0;
+  if (!options.purgeData) {
+    const at = new Date().toISOString();
+    for (const run of await deps.store.listRuns({ tenantId, limit: 1_000 })) {
+      if (!ACTIVE_RUN_STATUSES.includes(run.status)) continue;
+      const cancelled = await deps.store.finishRun(run.runId, {
+        status: 'cancelled',
+        at,
+        error: { code: 'tenant_removed', message: 'the tenant was removed' },
+      });
+      if (cancelled) runsCancelled++;
+    }
+  }
+  await deps.store.deleteTenant(tenantId, options);
+  const prefix = keyPrefix(deps.queuePrefix);
+  const redisKeysRemoved =
+    (await deleteByPattern(deps.redis, `${prefix}:token:${tenantId}:*`)) + (await deleteByPattern(deps.redis, `${prefix}:idem:${tenantId}:*`));
+  const report = { schedulesRemoved: true, jobsRemoved, runsCancelled, redisKeysRemoved, dataPurged: options.purgeData };
+  deps.logger?.info({ tenantId, ...report }, 'tenant removed');
+  return report;
+}
+
+async function removePendingJobs(queue: Queue, tenantId: TenantId): Promise<number> {
+  // Collect first, then remove: removing while paging would shift the pages.
+  const ids: string[] = [];
+  for (const state of PENDING_STATES) {
+    for (let start = 0; ; start += PAGE) {
+      const jobs = await queue.getJobs([state], start, start + PAGE - 1, true);
+      for (const job of jobs) {
+        if (job?.id && (job.data as { tenantId?: unknown } | undefined)?.tenantId === tenantId) ids.push(job.id);
+      }
+      if (jobs.length < PAGE) break;
+    }
+  }
+  let removed = 0;
+  for (const id of ids) {
+    // A job that started meanwhile is locked and stays; it fails on the missing tenant.
+    removed += (await queue.remove(id)) === 1 ? 1 : 0;
+  }
+  return removed;
+}
+
+/** SCAN + UNLINK of one tenant's keys: never KEYS, which blocks Redis on a big keyspace. */
+export async function deleteByPattern(redis: Redis, pattern: string): Promise<number> {
+  let cursor = '0';
+  let deleted = 0;
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) deleted += await redis.unlink(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}

@@ -1,0 +1,189 @@
+import type { Keyring } from '../shared/crypto.js';
+import { NotFoundError, isOktaSyncError } from '../shared/errors.js';
+import type { TenantId } from '../shared/ids.js';
+import { createOktaClient, emptyStats, type OktaClient } from '../shared/okta/okta-client.js';
+import { credentialsOf, type OktaCredentials } from '../shared/okta/okta-credentials.js';
+import type { DomainPolicy } from '../shared/okta/okta-domain.js';
+import { isOktaError } from '../shared/okta/okta-errors.js';
+import type { OktaHttp } from '../shared/okta/okta-http.js';
+import { createTokenService, type TokenProvider } from '../shared/okta/token-service.js';
+import { RESOURCE_SCOPE, RESOURCES, type Resource } from '../shared/resources.js';
+import type { SyncStore, TenantRecord, TenantStatus } from '../shared/store/sync-store.js';
+
+/** Whether the integration can read one resource in the customer's org. */
+export interface ResourceCheck {
+  readable: boolean;
+  /** The read scope the resource needs. */
+  scope: string;
+  /** Why not, or a warning sign (zero users usually means no admin role is assigned). */
+  note?: string;
+}
+
+/** What `POST /v1/tenants/{id}/verify` and `okta-sync tenant verify` report. Never holds a token. */
+export interface VerifyReport {
+  tenantId: string;
+  /** A token was issued and every resource the tenant registered a scope for is readable. */
+  ok: boolean;
+  /** The tenant's status after the check (`credentials_invalid` when Okta rejected the client). */
+  status: TenantStatus;
+  /** Of the tenant's registered scopes, those the org's authorization server granted. */
+  grantedScopes: string[];
+  resources: Record<Resource, ResourceCheck>;
+  error?: { code: string; message: string };
+}
+
+export interface VerifyDeps {
+  store: SyncStore;
+  keyring: Keyring;
+  domainPolicy: DomainPolicy;
+  http: OktaHttp;
+}
+
+/**
+ * Requests a token with the tenant's scopes (scope by scope when the org refuses the set, to tell
+ * which are granted), then reads one item of each resource. Okta rejecting the client marks the
+ * tenant `credentials_invalid`; a later successful verify makes it `active` again.
+ */
+export async function verifyTenant(deps: VerifyDeps, tenantId: TenantId): Promise<VerifyReport> {
+  const tenant = await deps.store.getTenant(tenantId);
+  if (!tenant) throw new NotFoundError(`tenant ${tenantId}`);
+  let creds: OktaCredentials;
+  try {
+    creds = credentialsOf(tenant, deps.keyring, deps.domainPolicy);
+  } catch (error) {
+    return failed(tenant, tenant.status, errorOf(error, 'credentials_unusable'));
+  }
+  // A fresh token source per check: verify must prove the credentials, not reuse a cached token.
+  const tokens = createTokenService(deps.http);
+  const granted = await grantedScopes(tokens, creds, tenant.scopes);
+  if ('error' in granted) {
+    const status = isOktaError(granted.error, 'okta_invalid_client') ? await setStatus(deps.store, tenant, 'credentials_invalid') : tenant.status;
+    return failed(tenant, status, errorOf(granted.error, 'token_request_failed'));
+  }
+  const okta = createOktaClient({ http: deps.http, tokens });
+  const resources = await checkResources(okta, creds, tenant.scopes, granted.scopes);
+  const status = tenant.status === 'credentials_invalid' ? await setStatus(deps.store, tenant, 'active') : tenant.status;
+  const registered = RESOURCES.filter((r) => covers(tenant.scopes, RESOURCE_SCOPE[r]));
+  return {
+    tenantId,
+    ok: granted.scopes.length === tenant.scopes.length && registered.every((r) => resources[r].readable),
+    status,
+    grantedScopes: granted.scopes,
+    resources,
+  };
+}
+
+async function grantedScopes(
+  tokens: TokenProvider,
+  creds: OktaCredentials,
+  scopes: readonly string[],
+): Promise<{ scopes: string[] } | { error: unknown }> {
+  try {
+    await tokens.get(creds, scopes);
+    return { scopes: [...scopes] };
+  } catch (error) {
+    if (!isOktaError(error, 'okta_invalid_scope') || scopes.length === 1) return { error };
+  }
+  const ok: string[] = [];
+  for (const scope of scopes) {
+    try {
+      await tokens.get(creds, [scope]);
+      ok.push(scope);
+    } catch (error) {
+      if (!isOktaError(error, 'okta_invalid_scope')) return { error };
+    }
+  }
+  return { scopes: ok };
+}
+
+/** One-item reads, one resource after the other (gentle on the customer's rate limits). */
+async function checkResources(
+  okta: OktaClient,
+  creds: OktaCredentials,
+  registered: readonly string[],
+  granted: readonly string[],
+): Promise<Record<Resource, ResourceCheck>> {
+  const out = {} as Record<Resource, ResourceCheck>;
+  let firstGroupId: string | undefined;
+  for (const resource of RESOURCES) {
+    const scope = RESOURCE_SCOPE[resource];
+    const tokenScopes = granted.filter((s) => covers([s], scope));
+    if (!covers(registered, scope)) {
+      out[resource] = { readable: false, scope, note: `${scope} is not among the tenant's scopes` };
+      continue;
+    }
+    if (tokenScopes.length === 0) {
+      out[resource] = { readable: false, scope, note: `the org did not grant ${scope} to the integration` };
+      continue;
+    }
+    const path = probePath(resource, firstGroupId);
+    if (path === undefined) {
+      out[resource] = { readable: out.groups?.readable ?? false, scope, note: 'no group to list members of' };
+      continue;
+    }
+    try {
+      const page = await okta.getPage(creds, `${creds.origin}${path}`, tokenScopes, emptyStats(), 1);
+      if (resource === 'groups') firstGroupId = idOf(page.items[0]);
+      const note = page.items.length === 0 ? emptyNote(resource) : undefined;
+      out[resource] = { readable: true, scope, ...(note === undefined ? {} : { note }) };
+    } catch (error) {
+      const e = errorOf(error, 'read_failed');
+      out[resource] = { readable: false, scope, note: `${e.code}: ${e.message}` };
+    }
+  }
+  return out;
+}
+
+function probePath(resource: Resource, firstGroupId: string | undefined): string | undefined {
+  switch (resource) {
+    case 'users':
+      return '/api/v1/users?limit=1';
+    case 'groups':
+      return '/api/v1/groups?limit=1';
+    case 'memberships':
+      return firstGroupId === undefined ? undefined : `/api/v1/groups/${encodeURIComponent(firstGroupId)}/users?limit=1`;
+    case 'apps':
+      return '/api/v1/apps?limit=1';
+    case 'logs':
+      return '/api/v1/logs?limit=1';
+  }
+}
+
+function emptyNote(resource: Resource): string | undefined {
+  if (resource === 'users' || resource === 'groups' || resource === 'apps') {
+    return `0 ${resource} returned: no admin role assigned to the integration?`;
+  }
+  return resource === 'logs' ? 'no System Log events in the last 7 days' : undefined;
+}
+
+/** `okta.users.manage` implies `okta.users.read`. */
+function covers(scopes: readonly string[], readScope: string): boolean {
+  return scopes.includes(readScope) || scopes.includes(readScope.replace(/\.read$/, '.manage'));
+}
+
+function idOf(item: unknown): string | undefined {
+  const id = (item as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+async function setStatus(store: SyncStore, tenant: TenantRecord, status: TenantStatus): Promise<TenantStatus> {
+  if (tenant.status === 'disabled' || tenant.status === status) return tenant.status;
+  await store.setTenantStatus(tenant.tenantId, status, new Date().toISOString());
+  return status;
+}
+
+function failed(tenant: TenantRecord, status: TenantStatus, error: { code: string; message: string }): VerifyReport {
+  const resources = Object.fromEntries(
+    RESOURCES.map((r) => [r, { readable: false, scope: RESOURCE_SCOPE[r], note: 'not checked: no token' }]),
+  ) as Record<Resource, ResourceCheck>;
+  return { tenantId: tenant.tenantId, ok: false, status, grantedScopes: [], resources, error };
+}
+
+/** Our errors carry safe messages (no secrets, no tokens); anything else is reported by code only. */
+function errorOf(error: unknown, fallback: string): { code: string; message: string } {
+  if (isOktaError(error, 'okta_invalid_client')) {
+    return { code: error.code, message: 'Okta rejected the client credentials: check the client ID and the secret or private key' };
+  }
+  if (isOktaSyncError(error)) return { code: error.code, message: error.message };
+  return { code: fallback, message: 'unexpected error' };
+}

@@ -1,3 +1,16 @@
+/**
+ * A local simulator of Okta orgs, for tests, the demo and benchmarks. It is a reading of Okta's
+ * documentation independent of the product's client code (it imports nothing from src/shared,
+ * src/producer or src/workers), so it can catch that client's mistakes.
+ *
+ * Each org listens on its own port and serves:
+ * - `POST /oauth2/v1/token`: client_credentials with client_secret_basic or private_key_jwt,
+ *   optional DPoP (per client), Okta's OAuth errors.
+ * - `GET /api/v1/users[/{id}]`, `/api/v1/groups[/{id}[/users]]`, `/api/v1/apps[/{id}[/users]]`,
+ *   `/api/v1/logs`: pagination by `Link` headers, filters, scopes, rate limits, faults.
+ * - `/__sim/` (loopback, no auth): `GET stats | truth | faults`; `POST mutate | faults | revoke |
+ *   reset-stats | clients | dpop-nonce/rotate`.
+ */
 import { normalizeFaultSpec } from './faults.js';
 import { RATE_PRESETS } from './rate-limiter.js';
 import { SimOrg } from './sim-org.js';

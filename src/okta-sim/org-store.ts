@@ -1,6 +1,7 @@
 import type { OrgData, SimApp, SimAppUser, SimGroup, SimUser } from './org-model.js';
 import type { Reply } from './reply.js';
 
+const PAGE_CACHE_BYTES = 64 * 1024 * 1024;
 const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
@@ -23,13 +24,21 @@ export class OrgStore {
   touch(): void {
     this.version++;
     this.views.clear();
-    this.pages.clear();
+    this.clearPages();
   }
 
-  /** Caches a page unless the cache has grown large (a client walking many distinct URLs). */
+  private pageBytes = 0;
+
+  /** Caches a page; starts over past 64 MiB, so a client walking many distinct URLs cannot grow it without bound. */
   cachePage(url: string, reply: Reply): void {
-    if (this.pages.size >= 20_000) this.pages.clear();
+    if (this.pageBytes > PAGE_CACHE_BYTES) this.clearPages();
     this.pages.set(url, reply);
+    this.pageBytes += reply.body.length;
+  }
+
+  private clearPages(): void {
+    this.pages.clear();
+    this.pageBytes = 0;
   }
 
   private view<T>(key: string, build: () => T[]): T[] {

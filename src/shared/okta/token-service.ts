@@ -1,10 +1,19 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TenantId } from '../ids.js';
+import { dpopProof } from './dpop-proof.js';
 import type { OktaCredentials } from './okta-credentials.js';
 import type { OktaHttp } from './okta-http.js';
-import { type AccessToken, requestToken, scopeKey } from './token-request.js';
+import { OktaError, isOktaError } from './okta-errors.js';
+import { type HeldLock, keepAlive, releaseLock, tryLock } from './redis-lock.js';
+import { createTokenFetcher, type TokenFetcher } from './token-fetcher.js';
+import { type AccessToken, scopeKey } from './token-request.js';
+import { assertScopesGranted } from './token-scopes.js';
+import { SharedTokenCache, type SharedTokenCacheOptions } from './token-shared-cache.js';
+import { DEFAULT_TOKEN_TIMING, type TokenTiming, failureShareMs, isUsable, refreshDue, usableUntil } from './token-timing.js';
 
 /** What the Okta client needs from a token source. */
 export interface TokenProvider {
-  /** A token valid for at least the refresh margin; `fetched` tells whether this call hit the token endpoint. */
+  /** A token valid for at least the expiry skew; `fetched` tells whether this call hit the token endpoint. */
   get(creds: OktaCredentials, scopes: readonly string[]): Promise<{ token: AccessToken; fetched: boolean }>;
   /** Drops exactly `token` (if it is still the cached one) after Okta rejected it. */
   invalidate(creds: OktaCredentials, token: AccessToken): Promise<void>;
@@ -12,39 +21,238 @@ export interface TokenProvider {
   headersFor(creds: OktaCredentials, token: AccessToken, method: string, url: string): Promise<Record<string, string>>;
 }
 
-export interface TokenServiceOptions {
-  /** Refresh when less than this remains, default 60000 ms. */
-  refreshMarginMs?: number;
+/** One thing the token service did, for metrics (counts and latency). */
+export interface TokenEvent {
+  /** `fetch`: a token request; `l1_hit`/`l2_hit`: served from process/Redis cache; `lock_wait`: waited for another process's fetch. */
+  kind: 'fetch' | 'l1_hit' | 'l2_hit' | 'lock_wait';
+  tenantId: TenantId;
+  durationMs: number;
+  /** On `fetch`: a refresh ahead of expiry that no caller waited for. */
+  background?: boolean;
 }
 
+export interface TokenServiceOptions {
+  /**
+   * Share tokens across the cluster (L2 in Redis, one fetch under a lock). Without it tokens are
+   * cached per process only, like the official SDK: one-off checks use that, and the benchmark
+   * measures it as the baseline. Default: per process.
+   */
+  shared?: SharedTokenCacheOptions;
+  /** Lifetime shares (expiry skew, refresh-ahead) and failure sharing; defaults in `DEFAULT_TOKEN_TIMING`. */
+  timing?: Partial<TokenTiming>;
+  /** Fetch lock TTL, kept alive while the fetch runs: it only bounds how long a dead holder blocks. Default 5000 ms. */
+  lockTtlMs?: number;
+  /** Longest wait for another process's fetch before failing transiently. Default 45000 ms (above the HTTP headers timeout). */
+  maxWaitMs?: number;
+  /** First poll delay while another process fetches; doubles with jitter up to `pollCapMs`. Default 20 ms. */
+  pollInitialMs?: number;
+  /** Largest poll delay. Default 200 ms. */
+  pollCapMs?: number;
+  /** How often one process may try a refresh ahead of expiry for one (tenant, scope set). Default 1000 ms. */
+  refreshRetryMs?: number;
+  /** Metrics hook (token fetches, cache hits, lock waits). Must be cheap; whatever it throws is ignored. */
+  onEvent?(event: TokenEvent): void;
+}
+
+const DEFAULTS = { lockTtlMs: 5_000, maxWaitMs: 45_000, pollInitialMs: 20, pollCapMs: 200, refreshRetryMs: 1_000 };
+
+interface L1Entry {
+  token: AccessToken;
+  /** Origin, client and DPoP flag the token was issued for: new credentials never reuse it. */
+  binding: string;
+}
+
+type Got = { token: AccessToken; fetched: boolean };
+
 /**
- * In-process token cache with single flight: concurrent callers for one (tenant, scope set) share
- * one request. (The cluster-wide Redis layer wraps this; see issue 4.)
+ * Tokens per (tenant, sorted scope set): L1 in process with single flight → L2 in Redis →
+ * on a miss one cluster-wide fetch under a Redis lock while the others poll L2. One process
+ * refreshes ahead of expiry while the others keep using the current token. See DESIGN.md flow 3.
  */
 export function createTokenService(http: OktaHttp, options: TokenServiceOptions = {}): TokenProvider {
-  const margin = options.refreshMarginMs ?? 60_000;
-  const cache = new Map<string, AccessToken>();
-  const inFlight = new Map<string, Promise<AccessToken>>();
-  const keyOf = (creds: OktaCredentials, scope: string) => `${creds.tenantId}\u0000${scope}`;
-  return {
-    async get(creds, scopes) {
-      const key = keyOf(creds, scopeKey(scopes));
-      const cached = cache.get(key);
-      if (cached && cached.expiresAt - margin > Date.now()) return { token: cached, fetched: false };
-      let pending = inFlight.get(key);
-      if (pending) return { token: await pending, fetched: false };
-      pending = requestToken(http, creds, scopes).finally(() => inFlight.delete(key));
-      inFlight.set(key, pending);
-      const token = await pending;
-      cache.set(key, token);
+  return new TokenService(http, options);
+}
+
+class TokenService implements TokenProvider {
+  private readonly timing: TokenTiming;
+  private readonly o: typeof DEFAULTS;
+  private readonly shared: SharedTokenCache | undefined;
+  private readonly fetchToken: TokenFetcher;
+  private readonly l1 = new Map<string, L1Entry>();
+  private readonly loads = new Map<string, Promise<Got>>();
+  private readonly refreshing = new Set<string>();
+  private readonly lastRefreshTry = new Map<string, number>();
+
+  constructor(http: OktaHttp, private readonly options: TokenServiceOptions) {
+    this.timing = { ...DEFAULT_TOKEN_TIMING, ...options.timing };
+    const { shared: _s, timing: _t, onEvent: _e, ...rest } = options;
+    this.o = { ...DEFAULTS, ...rest };
+    this.shared = options.shared ? new SharedTokenCache(options.shared, this.timing) : undefined;
+    this.fetchToken = createTokenFetcher(http, this.shared);
+  }
+
+  async get(creds: OktaCredentials, scopes: readonly string[]): Promise<Got> {
+    assertScopesGranted(creds.grantedScopes, [...new Set(scopes)]);
+    const scope = scopeKey(scopes);
+    const key = `${creds.tenantId}\u0000${scope}`;
+    const started = Date.now();
+    const entry = this.l1.get(key);
+    if (entry && entry.binding === bindingOf(creds) && isUsable(entry.token, started, this.timing)) {
+      this.emit('l1_hit', creds.tenantId, started);
+      if (refreshDue(entry.token, started, this.timing)) this.refreshAhead(creds, scopes, scope, key);
+      return { token: entry.token, fetched: false };
+    }
+    if (entry) this.l1.delete(key);
+    const pending = this.loads.get(key);
+    if (pending) return { token: (await pending).token, fetched: false };
+    const load = (this.shared ? this.loadShared(this.shared, creds, scopes, scope, key) : this.loadLocal(creds, scopes, key)).finally(() =>
+      this.loads.delete(key),
+    );
+    this.loads.set(key, load);
+    return load;
+  }
+
+  async invalidate(creds: OktaCredentials, token: AccessToken): Promise<void> {
+    const key = `${creds.tenantId}\u0000${token.scope}`;
+    if (this.l1.get(key)?.token.value === token.value) this.l1.delete(key);
+    await this.shared?.evict(creds, token);
+  }
+
+  async headersFor(creds: OktaCredentials, token: AccessToken, method: string, url: string): Promise<Record<string, string>> {
+    // A token is only ever sent to its own tenant's origin.
+    if (new URL(url).origin !== creds.origin) throw new OktaError('okta_bad_response', 'refusing to send a token to another origin');
+    if (token.type !== 'DPoP') return { authorization: `Bearer ${token.value}` };
+    if (!token.dpopKey) throw new OktaError('okta_invalid_token', 'a DPoP token without its key cannot be presented');
+    return { authorization: `DPoP ${token.value}`, dpop: await dpopProof(token.dpopKey, method, url, { accessToken: token.value }) };
+  }
+
+  /** Per-process mode: single flight only. */
+  private async loadLocal(creds: OktaCredentials, scopes: readonly string[], key: string): Promise<Got> {
+    const t0 = Date.now();
+    const token = await this.fetchToken(creds, scopes);
+    this.emit('fetch', creds.tenantId, t0);
+    this.remember(key, creds, token);
+    return { token, fetched: true };
+  }
+
+  /** L1 missed: read L2; on a miss take the lock and fetch, or poll L2 while another process does. */
+  private async loadShared(shared: SharedTokenCache, creds: OktaCredentials, scopes: readonly string[], scope: string, key: string): Promise<Got> {
+    const started = Date.now();
+    let delay = this.o.pollInitialMs;
+    let waited = false;
+    for (;;) {
+      const found = await shared.read(creds, scope);
+      if (found.token && isUsable(found.token, Date.now(), this.timing)) {
+        this.emit(waited ? 'lock_wait' : 'l2_hit', creds.tenantId, started);
+        this.remember(key, creds, found.token);
+        if (refreshDue(found.token, Date.now(), this.timing)) this.refreshAhead(creds, scopes, scope, key);
+        return { token: found.token, fetched: false };
+      }
+      if (found.failure) throw found.failure;
+      const lock = await tryLock(shared.redis, shared.keys(creds.tenantId, scope).lock, this.o.lockTtlMs);
+      if (lock) {
+        if (waited) this.emit('lock_wait', creds.tenantId, started);
+        return this.fetchUnderLock(shared, lock, creds, scopes, scope, key, false);
+      }
+      if (Date.now() - started > this.o.maxWaitMs) {
+        throw new OktaError('okta_network', "timed out waiting for another worker's token request", { path: '/oauth2/v1/token' });
+      }
+      waited = true;
+      await sleep(delay / 2 + Math.random() * (delay / 2));
+      delay = Math.min(delay * 2, this.o.pollCapMs);
+    }
+  }
+
+  /**
+   * Holding the lock: re-read L2 (the previous holder may have just written), else fetch, store,
+   * release. A failure is shared for a moment so that the waiters surface it instead of repeating it.
+   */
+  private async fetchUnderLock(
+    shared: SharedTokenCache,
+    lock: HeldLock,
+    creds: OktaCredentials,
+    scopes: readonly string[],
+    scope: string,
+    key: string,
+    background: boolean,
+  ): Promise<Got> {
+    const alive = keepAlive(shared.redis, lock, this.o.lockTtlMs);
+    try {
+      const again = await shared.read(creds, scope);
+      const now = Date.now();
+      if (again.token && isUsable(again.token, now, this.timing) && !(background && refreshDue(again.token, now, this.timing))) {
+        this.remember(key, creds, again.token);
+        return { token: again.token, fetched: false };
+      }
+      if (again.failure) throw again.failure;
+      const t0 = Date.now();
+      let token: AccessToken;
+      try {
+        token = await this.fetchToken(creds, scopes);
+      } catch (error) {
+        await this.shareFailure(shared, creds.tenantId, scope, error);
+        throw error;
+      }
+      this.emit('fetch', creds.tenantId, t0, background);
+      // The token is good even if Redis hiccups now: keep it in L1 and let the others fetch theirs.
+      await shared.write(creds, token, usableUntil(token, this.timing) - Date.now()).catch(() => undefined);
+      this.remember(key, creds, token);
       return { token, fetched: true };
-    },
-    async invalidate(creds, token) {
-      const key = keyOf(creds, token.scope);
-      if (cache.get(key)?.value === token.value) cache.delete(key);
-    },
-    async headersFor(_creds, token) {
-      return { authorization: `${token.type} ${token.value}` };
-    },
-  };
+    } finally {
+      alive.stop();
+      await releaseLock(shared.redis, lock).catch(() => undefined);
+    }
+  }
+
+  /**
+   * In the refresh-ahead window: at most one attempt per process per `refreshRetryMs`, and only
+   * the process that wins the lock (tried without waiting) fetches; everyone keeps the current token.
+   */
+  private refreshAhead(creds: OktaCredentials, scopes: readonly string[], scope: string, key: string): void {
+    const shared = this.shared;
+    const now = Date.now();
+    if (!shared || this.refreshing.has(key) || now - (this.lastRefreshTry.get(key) ?? 0) < this.o.refreshRetryMs) return;
+    this.lastRefreshTry.set(key, now);
+    this.refreshing.add(key);
+    void (async () => {
+      const found = await shared.read(creds, scope);
+      if (found.token && isUsable(found.token, Date.now(), this.timing) && !refreshDue(found.token, Date.now(), this.timing)) {
+        this.remember(key, creds, found.token); // another process already refreshed it
+        return;
+      }
+      if (found.failure) return;
+      const lock = await tryLock(shared.redis, shared.keys(creds.tenantId, scope).lock, this.o.lockTtlMs);
+      if (lock) await this.fetchUnderLock(shared, lock, creds, scopes, scope, key, true);
+    })()
+      // A failed refresh costs nothing yet: the current token stays in use, the next try comes later.
+      .catch(() => undefined)
+      .finally(() => this.refreshing.delete(key));
+  }
+
+  private async shareFailure(shared: SharedTokenCache, tenantId: TenantId, scope: string, error: unknown): Promise<void> {
+    if (!isOktaError(error)) return;
+    const ttl = failureShareMs(error, Date.now(), this.timing);
+    if (ttl !== undefined) await shared.writeFailure(tenantId, scope, error, ttl).catch(() => undefined);
+  }
+
+  private remember(key: string, creds: OktaCredentials, token: AccessToken): void {
+    if (this.l1.size > 10_000) {
+      const now = Date.now();
+      for (const [k, e] of this.l1) if (!isUsable(e.token, now, this.timing)) this.l1.delete(k);
+    }
+    this.l1.set(key, { token, binding: bindingOf(creds) });
+  }
+
+  private emit(kind: TokenEvent['kind'], tenantId: TenantId, since: number, background = false): void {
+    if (!this.options.onEvent) return;
+    try {
+      this.options.onEvent({ kind, tenantId, durationMs: Date.now() - since, ...(background ? { background } : {}) });
+    } catch {
+      // metrics must never break a sync
+    }
+  }
+}
+
+function bindingOf(creds: OktaCredentials): string {
+  return `${creds.origin}|${creds.clientId}|${creds.dpop}`;
 }

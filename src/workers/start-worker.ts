@@ -47,7 +47,11 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     releasers.push(() => queue.close());
     const http = createOktaHttp();
     releasers.push(() => http.close());
-    const okta = createOktaClient({ http, tokens: createTokenService(http) });
+    const okta = createOktaClient({
+      http,
+      // One token per (tenant, scope set) across the cluster: L1 here, L2 + fetch lock in Redis.
+      tokens: createTokenService(http, { shared: { redis, keyring, queuePrefix: config.queuePrefix } }),
+    });
     const processor = createPageProcessor({
       store,
       okta,

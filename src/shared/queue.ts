@@ -7,11 +7,16 @@ export function openSyncQueue(connection: Redis, queuePrefix: string): Queue {
   return new Queue(SYNC_QUEUE, { connection, prefix: keyPrefix(queuePrefix) });
 }
 
-/** Adds a page job under its deterministic id after validating it against the contract. */
-export async function addPageJob(queue: Queue, job: PageJob): Promise<void> {
+/**
+ * Adds a page job under its deterministic id after validating it against the contract.
+ * `priority` (BullMQ: 1 runs before 2; none runs before any) lets workers favour runs that have
+ * done little work so far, so small tenants are not starved by a large one.
+ */
+export async function addPageJob(queue: Queue, job: PageJob, options: { priority?: number } = {}): Promise<void> {
   const data = pageJobSchema.parse(job);
   await queue.add('page', data, {
     jobId: pageJobId(data),
+    ...(options.priority ? { priority: options.priority } : {}),
     attempts: PAGE_JOB_ATTEMPTS,
     backoff: { type: 'jitter' },
     removeOnComplete: KEEP_COMPLETED,

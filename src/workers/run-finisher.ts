@@ -20,7 +20,8 @@ export function createRunFinisher(deps: RunFinisherDeps): RunFinisher {
       if (fresh.status !== 'running' && fresh.status !== 'queued') return;
       if (run.mode === 'full') {
         // Sweeping twice (a retried last page) is harmless: the second finds nothing new.
-        const deleted = await deps.store.sweep({ tenantId: run.tenantId, type: sync.type, runId: run.runId, at });
+        let deleted = 0;
+        for (const type of sync.sweepTypes) deleted += await deps.store.sweep({ tenantId: run.tenantId, type, runId: run.runId, at });
         if (deleted > 0) await deps.store.addRunCounters(run.runId, { deleted });
       }
       const watermark = sync.nextWatermark?.({ startedAt: fresh.startedAt ?? fresh.createdAt, mode: run.mode });

@@ -11,6 +11,7 @@ import { createRedis, keyPrefix } from '../shared/redis.js';
 import { openStore } from '../shared/store/open-store.js';
 import { backoffMs } from './job-outcome.js';
 import { createPageProcessor } from './page-processor.js';
+import { createFanOut } from './fan-out.js';
 import { createScheduleProcessor } from './schedule-processor.js';
 import { createRunFinisher, failRun } from './run-finisher.js';
 import { asRunId } from '../shared/ids.js';
@@ -57,8 +58,10 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       okta,
       keyring,
       domainPolicy: { allowInsecureLoopback: config.allowInsecureLoopback, customDomains: config.customDomains },
-      enqueuePage: (job) => addPageJob(queue, job),
+      enqueuePage: (job, opts) => addPageJob(queue, job, opts),
+      fanOut: createFanOut(redis, keyPrefix(config.queuePrefix)),
       finisher: createRunFinisher({ store }),
+      logFirstSyncDays: config.logFirstSyncDays,
       rateShare: config.rateShare,
       logger,
     });

@@ -1,0 +1,158 @@
+import { UnrecoverableError } from 'bullmq';
+import { asRunId } from '../shared/ids.js';
+import type { PageJob } from '../shared/jobs.js';
+import type { CallStats, OktaClient, OktaPage } from '../shared/okta/okta-client.js';
+import type { OktaCredentials } from '../shared/okta/okta-credentials.js';
+import { isOktaError } from '../shared/okta/okta-errors.js';
+import { RESOURCE_SCOPE } from '../shared/resources.js';
+import type { ObjectType, ObjectWrite, RunRecord, SyncStore, TenantRecord } from '../shared/store/sync-store.js';
+import type { FanOutCoordinator, FanOutStep } from './fan-out.js';
+import { pagePriority } from './page-priority.js';
+import type { FanOutSpec, ResourceSync } from './resources/resource-sync.js';
+import type { RunFinisher } from './run-finisher.js';
+
+/** What one page step needs from the worker. */
+export interface PageStepDeps {
+  store: SyncStore;
+  okta: OktaClient;
+  fanOut: FanOutCoordinator;
+  /** Adds a page job under its deterministic id (a no-op if that job exists). */
+  enqueuePage(job: PageJob, options: { priority: number }): Promise<void>;
+  finisher: RunFinisher;
+  /** `OKTA_SYNC_LOG_FIRST_SYNC_DAYS`. */
+  logFirstSyncDays: number;
+}
+
+/** One page job's inputs, resolved by the processor. */
+export interface PageStepInput {
+  data: PageJob;
+  /** The run as loaded when the job started (its counters say how much work it has done). */
+  run: RunRecord;
+  tenant: TenantRecord;
+  sync: ResourceSync;
+  creds: OktaCredentials;
+  share: number;
+  stats: CallStats;
+}
+
+/**
+ * Fetches and writes one page, then moves the run on. Three shapes of chain:
+ * - a plain listing (users, groups, System Log): next page, or finish the run;
+ * - the listing of a fan-out run (groups of a memberships run, apps): next page, register the
+ *   parents it found and start their chains inside the window, finish when all is done;
+ * - a child chain (members of one group): next page, or end the chain and start the next one.
+ */
+export async function runPageStep(deps: PageStepDeps, input: PageStepInput): Promise<void> {
+  const { data, sync } = input;
+  if (data.parentId !== undefined) {
+    if (!sync.fanOut) throw new UnrecoverableError(`resource ${data.resource} has no child chains`);
+    return childPage(deps, input, sync.fanOut, data.parentId);
+  }
+  const url = data.url ?? (await firstUrl(deps, input));
+  const page = await fetchPage(deps, input, url);
+  await commit(deps, input, sync.type, `p${data.page}`, sync.toObjects(page.items));
+  if (sync.polling) return pollingPage(deps, input, url, page);
+  const next = nextOf(url, page);
+  if (next) await enqueueNext(deps, input, { ...data, page: data.page + 1, url: next });
+  if (!sync.fanOut) {
+    if (!next) await deps.finisher.succeed(input.run, sync);
+    return;
+  }
+  const { list, empty } = sync.fanOut.children(page.items, data.mode);
+  if (data.mode === 'incremental' && sync.fanOut.sweepsParentInIncremental) {
+    // Changed but empty now: every child stored under them is gone, and no request is needed to know it.
+    for (const parentId of empty) await sweepParent(deps, input, sync.fanOut.type, parentId, input.run.runId);
+  }
+  await advance(deps, input, await deps.fanOut.listingPage(input.run.runId, data.page, list, !next));
+}
+
+async function childPage(deps: PageStepDeps, input: PageStepInput, fanOut: FanOutSpec, parentId: string): Promise<void> {
+  const { data } = input;
+  const url = data.url ?? fanOut.childUrl(input.creds.origin, parentId, data.limit ?? fanOut.pageSize);
+  let page: OktaPage;
+  try {
+    page = await fetchPage(deps, input, url);
+  } catch (error) {
+    if (!isOktaError(error, 'okta_not_found')) throw error;
+    // The parent vanished mid-run (a group deleted): skip it, and whatever we stored under it is
+    // gone too. Sweeping on behalf of a run id that wrote nothing marks every such child.
+    await sweepParent(deps, input, fanOut.type, parentId, asRunId(`${input.run.runId}.gone`));
+    return advance(deps, input, await deps.fanOut.childEnded(input.run.runId, parentId));
+  }
+  await commit(deps, input, fanOut.type, `${parentId}.p${data.page}`, fanOut.toObjects(parentId, page.items));
+  const next = nextOf(url, page);
+  if (next) return enqueueNext(deps, input, { ...data, page: data.page + 1, url: next });
+  if (data.mode === 'incremental' && fanOut.sweepsParentInIncremental) {
+    await sweepParent(deps, input, fanOut.type, parentId, input.run.runId);
+  }
+  await advance(deps, input, await deps.fanOut.childEnded(input.run.runId, parentId));
+}
+
+/** System Log: keep the cursor after every page; an empty page means we caught up. */
+async function pollingPage(deps: PageStepDeps, input: PageStepInput, url: string, page: OktaPage): Promise<void> {
+  const { data, tenant } = input;
+  const cursor = page.nextUrl ?? url;
+  await deps.store.setWatermark(tenant.tenantId, data.resource, cursor, new Date().toISOString());
+  const next = page.items.length === 0 ? null : nextOf(url, page);
+  if (next) return enqueueNext(deps, input, { ...data, page: data.page + 1, url: next });
+  await deps.finisher.succeed(input.run, input.sync);
+}
+
+/** Starts the chains the coordinator handed us, then finishes the run if it is ours to finish. */
+async function advance(deps: PageStepDeps, input: PageStepInput, step: FanOutStep): Promise<void> {
+  const { data } = input;
+  for (const parentId of step.start) {
+    await enqueueNext(deps, input, { tenantId: data.tenantId, runId: data.runId, resource: data.resource, mode: data.mode, page: 0, url: null, parentId });
+  }
+  if (!step.finish) return;
+  await deps.finisher.succeed(input.run, input.sync);
+  await deps.fanOut.forget(input.run.runId);
+}
+
+async function firstUrl(deps: PageStepDeps, input: PageStepInput): Promise<string> {
+  return input.sync.firstUrl({
+    origin: input.creds.origin,
+    mode: input.data.mode,
+    watermark: await deps.store.getWatermark(input.tenant.tenantId, input.data.resource),
+    limit: input.data.limit ?? input.sync.pageSize,
+    now: Date.now(),
+    logFirstSyncDays: deps.logFirstSyncDays,
+  });
+}
+
+async function fetchPage(deps: PageStepDeps, input: PageStepInput, url: string): Promise<OktaPage> {
+  const pageUrl = input.data.limit === undefined ? url : withLimit(url, input.data.limit);
+  return deps.okta.getPage(input.creds, pageUrl, [RESOURCE_SCOPE[input.data.resource]], input.stats, input.share);
+}
+
+function withLimit(url: string, limit: number): string {
+  const u = new URL(url);
+  u.searchParams.set('limit', String(limit));
+  return u.href;
+}
+
+/** The page's `next` link, or null at the end; the same link twice would loop forever. */
+function nextOf(url: string, page: OktaPage): string | null {
+  if (page.nextUrl === url) throw new UnrecoverableError('Okta returned the same next link twice');
+  return page.nextUrl;
+}
+
+async function commit(deps: PageStepDeps, input: PageStepInput, type: ObjectType, pageKey: string, objects: ObjectWrite[]): Promise<void> {
+  await deps.store.commitPage({ tenantId: input.tenant.tenantId, runId: input.run.runId, type, pageKey, objects, at: new Date().toISOString() });
+}
+
+/** Page jobs of runs that have done less work so far run first (see `pagePriority`). */
+async function enqueueNext(deps: PageStepDeps, input: PageStepInput, job: PageJob): Promise<void> {
+  await deps.enqueuePage(job, { priority: pagePriority(input.run.counters.pages + 1) });
+}
+
+async function sweepParent(deps: PageStepDeps, input: PageStepInput, type: ObjectType, parentId: string, keepRunId: RunRecord['runId']): Promise<void> {
+  const deleted = await deps.store.sweep({
+    tenantId: input.tenant.tenantId,
+    type,
+    runId: keepRunId,
+    at: new Date().toISOString(),
+    oktaIdPrefix: `${parentId}:`,
+  });
+  if (deleted > 0) await deps.store.addRunCounters(input.run.runId, { deleted });
+}

@@ -1,0 +1,27 @@
+import { type ResourceSync, byOktaId, idAndLastUpdated, listUrl } from './resource-sync.js';
+
+/**
+ * Apps, and in full runs the users assigned to each app (`app_user`, `${appId}:${userId}`).
+ * Okta offers no incremental query for either: an incremental run re-reads the app list (cheap)
+ * and leaves assignments to full runs.
+ */
+export const appsSync: ResourceSync = {
+  resource: 'apps',
+  type: 'app',
+  pageSize: 200,
+  firstUrl: ({ origin, limit }) => listUrl(origin, '/api/v1/apps', { limit: String(limit) }),
+  toObjects: byOktaId,
+  sweepTypes: ['app', 'app_user'],
+  fanOut: {
+    type: 'app_user',
+    pageSize: 500,
+    children: (apps, mode) => ({ list: mode === 'full' ? apps.map((app) => idAndLastUpdated(app).id) : [], empty: [] }),
+    childUrl: (origin, appId, limit) => listUrl(origin, `/api/v1/apps/${encodeURIComponent(appId)}/users`, { limit: String(limit) }),
+    toObjects: (appId, assignments) =>
+      assignments.map((assignment) => {
+        const { id, lastUpdated } = idAndLastUpdated(assignment);
+        return { oktaId: `${appId}:${id}`, data: { ...(assignment as object), appId }, oktaLastUpdated: lastUpdated };
+      }),
+    sweepsParentInIncremental: false,
+  },
+};

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { type Config, readConfig } from './shared/config.js';
 import { generateKeySpec } from './shared/crypto.js';
 import { UsageError } from './shared/errors.js';
+import { flushTelemetry } from './shared/telemetry/spans.js';
 import { apiCommand } from './cli/api-command.js';
 import { CliContext } from './cli/context.js';
 import { demoCommand } from './cli/demo-command.js';
@@ -24,8 +25,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   };
   const exit = (code: number) => {
     process.exitCode = code;
-    // Give stdout a chance to flush before leaving.
-    setImmediate(() => process.exit(code));
+    // Give stdout (and buffered spans) a chance to flush before leaving.
+    setImmediate(() => void flushTelemetry().finally(() => process.exit(code)));
   };
   const run = async (action: (ctx: CliContext) => Promise<number>) => {
     let ctx: CliContext | undefined;

@@ -1,5 +1,6 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 import type { LogLevel } from './config.js';
+import { traceMixin } from './telemetry/spans.js';
 
 export type { Logger } from 'pino';
 
@@ -41,14 +42,17 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
-/** pino JSON logger with secret redaction. Trace ids are added by the telemetry mixin when on. */
-export function createLogger(options: LoggerOptions = {}, mixin?: () => object): Logger {
+/**
+ * pino JSON logger with secret redaction. Lines written inside a span carry its `trace_id` and
+ * `span_id` (the default mixin; a no-op when tracing is off).
+ */
+export function createLogger(options: LoggerOptions = {}, mixin: () => object = traceMixin): Logger {
   return pino(
     {
       level: options.level ?? 'info',
       ...(options.name ? { name: options.name } : {}),
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      ...(mixin ? { mixin } : {}),
+      mixin,
     },
     options.destination ?? pino.destination({ dest: 1, sync: false }),
   );

@@ -1,10 +1,11 @@
 import { Queue } from 'bullmq';
 import { KEEP_COMPLETED, KEEP_FAILED, PAGE_JOB_ATTEMPTS, type PageJob, SYNC_QUEUE, pageJobId, pageJobSchema } from './jobs.js';
 import { type Redis, keyPrefix } from './redis.js';
+import { queueTelemetry } from './telemetry/queue-telemetry.js';
 
 /** The sync queue as both sides open it (one Redis hash tag for every key). */
 export function openSyncQueue(connection: Redis, queuePrefix: string): Queue {
-  return new Queue(SYNC_QUEUE, { connection, prefix: keyPrefix(queuePrefix) });
+  return new Queue(SYNC_QUEUE, { connection, prefix: keyPrefix(queuePrefix), ...queueTelemetry() });
 }
 
 /**

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
-import { register } from 'prom-client';
 import type { Config } from '../../shared/config.js';
 import { parseKeyring } from '../../shared/crypto.js';
 import { ConfigError } from '../../shared/errors.js';
@@ -11,6 +10,8 @@ import { createOktaHttp } from '../../shared/okta/okta-http.js';
 import { openSyncQueue } from '../../shared/queue.js';
 import { createRedis, evictionPolicyProblem } from '../../shared/redis.js';
 import { openStore } from '../../shared/store/open-store.js';
+import { createMetrics } from '../../shared/telemetry/metrics.js';
+import { instrumentOktaHttp } from '../../shared/telemetry/okta-telemetry.js';
 import type { ApiDeps } from './api-deps.js';
 import { buildApi } from './build-api.js';
 
@@ -53,7 +54,8 @@ export async function startApi(config: Config, options: StartApiOptions = {}): P
     if (policy) logger.warn({ policy }, 'Redis maxmemory-policy is not noeviction: BullMQ may lose jobs');
     const queue = openSyncQueue(redis, config.queuePrefix);
     releasers.push(() => queue.close());
-    const oktaHttp = createOktaHttp({ headersTimeoutMs: 15_000, bodyTimeoutMs: 15_000 });
+    const metrics = createMetrics({ queue });
+    const oktaHttp = instrumentOktaHttp(createOktaHttp({ headersTimeoutMs: 15_000, bodyTimeoutMs: 15_000 }));
     releasers.push(() => oktaHttp.close());
     const deps: ApiDeps = {
       config,
@@ -63,7 +65,7 @@ export async function startApi(config: Config, options: StartApiOptions = {}): P
       keyring,
       logger,
       oktaHttp,
-      metricsText: () => register.metrics(),
+      metricsText: metrics.metricsText,
       ready: async () => {
         await withTimeout(Promise.all([redis.ping(), store.getTenant(asTenantId('readyz-probe'))]), PING_TIMEOUT_MS);
         return true;

@@ -39,6 +39,20 @@ describe('parseOktaDomain', () => {
     ['acme.okta.com?x=1'],
     ['acme.okta.com#f'],
     [''],
+    ['2130706433'],
+    ['0x7f000001'],
+    ['[::ffff:a9fe:a9fe]'],
+    ['::1'],
+    ['acme.okta.com@evil.com'],
+    ['user:pass@acme.okta.com'],
+    ['evil.com\\.okta.com'],
+    ['evil.com/.okta.com'],
+    ['acme．okta．com'],
+    ['acme.okta.com\u0000'],
+    ['acme-okta.com'],
+    ['acme.xn--okta-x8a.com'],
+    ['-acme.okta.com'],
+    [`${'a'.repeat(64)}.okta.com`],
   ])('refuses %s', (input) => {
     expect(() => parseOktaDomain(input, strict)).toThrow(ValidationError);
   });
@@ -47,5 +61,20 @@ describe('parseOktaDomain', () => {
     expect(parseOktaDomain('127.0.0.1:8080', dev).origin).toBe('http://127.0.0.1:8080');
     expect(parseOktaDomain('localhost:9', dev).origin).toBe('http://127.0.0.1:9');
     expect(() => parseOktaDomain('169.254.169.254', dev)).toThrow(ValidationError);
+    for (const input of ['127.0.0.1', 'localhost', '127.0.0.2:80', '127.0.0.1:0', 'localhost:99999', '0.0.0.0:80', '[::1]:80']) {
+      expect(() => parseOktaDomain(input, dev), input).toThrow(ValidationError);
+    }
+  });
+
+  it('names the field and the reason, never echoing the input', () => {
+    try {
+      parseOktaDomain('user@evil.example', strict);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ValidationError);
+      const fields = (error as ValidationError).fields;
+      expect(Object.keys(fields)).toEqual(['oktaDomain']);
+      expect(fields.oktaDomain).not.toContain('evil');
+    }
   });
 });

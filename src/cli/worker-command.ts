@@ -1,12 +1,15 @@
 import { Command } from 'commander';
 import type { Config } from '../shared/config.js';
 import { UsageError } from '../shared/errors.js';
-import { createLogger } from '../shared/logger.js';
-import { startWorker } from '../workers/start-worker.js';
+import { createLogger, type Logger } from '../shared/logger.js';
+import { startWorker, type WorkerHandle } from '../workers/start-worker.js';
 
 /**
- * `okta-sync worker`: one worker process. SIGTERM/SIGINT drain (stop taking jobs, finish in-flight
- * ones within SHUTDOWN_GRACE_MS); a second signal forces.
+ * `okta-sync worker`: one worker process. The first SIGTERM/SIGINT drains: readiness goes false,
+ * the worker stops taking jobs, in-flight jobs finish within SHUTDOWN_GRACE_MS, then Redis, the
+ * store and telemetry close in reverse order and the process exits 0. A second signal, or the
+ * grace running out, exits 1 at once: jobs still in flight keep their lock until it expires and
+ * are then picked up by another worker (pages are idempotent, so nothing is lost or doubled).
  */
 export function workerCommand(config: () => Config, onExit: (code: number) => void): Command {
   return new Command('worker')
@@ -19,27 +22,53 @@ export function workerCommand(config: () => Config, onExit: (code: number) => vo
         throw new UsageError('--concurrency takes a whole number from 1 to 1000');
       }
       const logger = createLogger({ level: cfg.logLevel, name: 'worker' });
-      const handle = await startWorker(cfg, { concurrency, logger });
-      let signals = 0;
-      const stop = (signal: string) => {
-        signals++;
-        if (signals > 1) {
-          logger.warn({ signal }, 'second signal: forcing exit');
-          onExit(1);
-          return;
-        }
-        logger.info({ signal, graceMs: cfg.shutdownGraceMs }, 'draining');
-        const force = setTimeout(() => {
-          logger.warn('grace period over: closing with jobs in flight');
-          void handle.close(true).finally(() => onExit(1));
-        }, cfg.shutdownGraceMs);
-        force.unref();
-        void handle.close().then(
-          () => onExit(0),
-          () => onExit(1),
-        );
+      // Signals that arrive while the worker is still starting are honoured once it has started.
+      let pending: NodeJS.Signals | undefined;
+      let onSignal = (signal: NodeJS.Signals) => {
+        pending ??= signal;
       };
-      process.on('SIGTERM', () => stop('SIGTERM'));
-      process.on('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
+      process.on('SIGINT', () => onSignal('SIGINT'));
+      const handle = await startWorker(cfg, { concurrency, logger });
+      onSignal = drainOnSignal(handle, cfg.shutdownGraceMs, logger, onExit);
+      if (pending) onSignal(pending);
     });
+}
+
+/** The signal handler of a started worker: the first signal drains, the second forces. */
+export function drainOnSignal(handle: WorkerHandle, graceMs: number, logger: Logger, onExit: (code: number) => void): (signal: NodeJS.Signals) => void {
+  let signals = 0;
+  return (signal) => {
+    signals++;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting now; jobs in flight will be picked up by another worker');
+      onExit(1);
+      return;
+    }
+    const started = Date.now();
+    logger.info({ signal, graceMs, active: activeJobs(handle) }, 'draining: not taking new jobs');
+    const force = setTimeout(() => {
+      logger.warn({ graceMs, active: activeJobs(handle) }, 'grace period over: exiting with jobs in flight; another worker picks them up');
+      onExit(1);
+    }, graceMs);
+    force.unref();
+    handle.close().then(
+      () => {
+        clearTimeout(force);
+        logger.info({ drainMs: Date.now() - started }, 'drained and closed');
+        onExit(0);
+      },
+      (error: unknown) => {
+        clearTimeout(force);
+        logger.error({ err: { message: (error as Error).message } }, 'error while closing');
+        onExit(1);
+      },
+    );
+  };
+}
+
+function activeJobs(handle: WorkerHandle): number | undefined {
+  // BullMQ keeps no public count of running jobs; the private field is read for the log line only.
+  const jobs = (handle.worker as unknown as { jobsInProgress?: Set<unknown> }).jobsInProgress;
+  return jobs instanceof Set ? jobs.size : undefined;
 }

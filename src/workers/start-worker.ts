@@ -15,6 +15,9 @@ import { createFanOut } from './fan-out.js';
 import { createScheduleProcessor } from './schedule-processor.js';
 import { createRunFinisher, failRun } from './run-finisher.js';
 import { asRunId } from '../shared/ids.js';
+import { register as defaultMetricsRegistry } from 'prom-client';
+import { startHealthServer } from './health-server.js';
+import { runStartupChecks } from './startup-checks.js';
 
 export interface WorkerOptions {
   /** Jobs run at once in this process, default `WORKER_CONCURRENCY`. */
@@ -24,7 +27,13 @@ export interface WorkerOptions {
 
 export interface WorkerHandle {
   readonly worker: Worker;
-  /** Stops taking jobs, waits for in-flight ones (up to the grace), then closes in reverse order. */
+  /** Port of the /healthz, /readyz, /metrics server; undefined when METRICS_PORT is unset. */
+  readonly healthPort: number | undefined;
+  /**
+   * Readiness goes false, the worker stops taking jobs and waits for in-flight ones, then
+   * everything closes in reverse order. Idempotent: a second call returns the same promise (the
+   * caller enforces the grace period by exiting; a stalled job is picked up by another worker).
+   */
   close(force?: boolean): Promise<void>;
 }
 
@@ -38,12 +47,26 @@ const MAX_STALLED = 10;
 export async function startWorker(config: Config, options: WorkerOptions): Promise<WorkerHandle> {
   const releasers: (() => Promise<unknown>)[] = [];
   const logger = options.logger;
+  let phase: 'starting' | 'ready' | 'draining' = 'starting';
+  let redisStatus = (): string => 'not connected';
   try {
+    const health =
+      config.metricsPort === undefined
+        ? undefined
+        : await startHealthServer({
+            port: config.metricsPort,
+            // Until telemetry registers its own registry, serve prom-client's default one.
+            metrics: defaultMetricsRegistry,
+            readiness: () => readiness(phase, redisStatus()),
+          });
+    if (health) releasers.push(() => health.close());
     const keyring = parseKeyring(config.encryptionKeys);
     const store = await openStore(config.storeUrl);
     releasers.push(() => store.close());
     const redis = createRedis(config.redisUrl);
     releasers.push(() => redis.quit().catch(() => redis.disconnect()));
+    redisStatus = () => redis.status;
+    await runStartupChecks({ redis, store, keyring, logger });
     const queue = openSyncQueue(redis, config.queuePrefix);
     releasers.push(() => queue.close());
     const http = createOktaHttp();
@@ -90,18 +113,32 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     worker.on('error', (err) => logger.error({ err: { message: err.message } }, 'worker error'));
     releasers.push(() => worker.close());
     await worker.waitUntilReady();
-    logger.info({ concurrency: worker.opts.concurrency }, 'worker ready');
+    phase = 'ready';
+    logger.info({ concurrency: worker.opts.concurrency, healthPort: health?.port }, 'worker ready');
+    let closing: Promise<void> | undefined;
     return {
       worker,
-      close: async (force = false) => {
-        if (force) await worker.close(true);
-        await runReleasers(releasers);
+      healthPort: health?.port,
+      close: (force = false) => {
+        // Readiness goes false before anything else, so the orchestrator stops counting on us.
+        phase = 'draining';
+        closing ??= (async () => {
+          if (force) await worker.close(true);
+          await runReleasers(releasers);
+        })();
+        return closing;
       },
     };
   } catch (error) {
     await runReleasers(releasers);
     throw error;
   }
+}
+
+function readiness(phase: 'starting' | 'ready' | 'draining', redisStatus: string): { ready: true } | { ready: false; reason: string } {
+  if (phase !== 'ready') return { ready: false, reason: phase };
+  if (redisStatus !== 'ready') return { ready: false, reason: `redis ${redisStatus}` };
+  return { ready: true };
 }
 
 /** Releasers run in reverse order of acquisition; one failing does not stop the others. */

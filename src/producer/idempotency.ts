@@ -12,7 +12,7 @@ export interface IdempotencyOptions {
 
 const DEFAULTS: Required<IdempotencyOptions> = { ttlSeconds: 24 * 3600, waitMs: 5_000 };
 
-interface Record_<T> {
+interface IdemRecord<T> {
   state: 'pending' | 'done';
   /** Fingerprint of the request body: the same key with another body is a client bug. */
   fp: string;
@@ -44,7 +44,7 @@ export async function idempotent<T>(
 ): Promise<{ value: T; replayed: boolean }> {
   const o = { ...DEFAULTS, ...options };
   const owner = randomUUID();
-  const claim: Record_<T> = { state: 'pending', fp, owner };
+  const claim: IdemRecord<T> = { state: 'pending', fp, owner };
   const claimed = await redis.set(key, JSON.stringify(claim), 'EX', o.ttlSeconds, 'NX');
   if (claimed === 'OK') {
     let value: T;
@@ -54,7 +54,7 @@ export async function idempotent<T>(
       await redis.eval(RELEASE, 1, key, owner);
       throw error;
     }
-    const done: Record_<T> = { state: 'done', fp, value };
+    const done: IdemRecord<T> = { state: 'done', fp, value };
     await redis.set(key, JSON.stringify(done), 'EX', o.ttlSeconds);
     return { value, replayed: false };
   }
@@ -63,7 +63,7 @@ export async function idempotent<T>(
     const raw = await redis.get(key);
     // Released by a failed first attempt: claim it ourselves.
     if (raw === null) return idempotent(redis, key, fp, work, { ...o, waitMs: Math.max(0, deadline - Date.now()) });
-    const record = JSON.parse(raw) as Record_<T>;
+    const record = JSON.parse(raw) as IdemRecord<T>;
     if (record.fp !== fp) {
       throw new HttpError(409, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request body');
     }

@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import type { Keyring } from '../shared/crypto.js';
 import { ValidationError } from '../shared/errors.js';
 import type { TenantId } from '../shared/ids.js';
@@ -32,6 +33,24 @@ export function publicTenant(t: TenantRecord): PublicTenant {
   return { ...t, auth };
 }
 
+/**
+ * A private_key_jwt key must be a PKCS#8 PEM RSA or EC key (what the client assertion signs with):
+ * refused at onboarding rather than at the first token request. The message never quotes the key.
+ */
+function checkPrivateKey(pem: string): void {
+  const fail = (why: string): never => {
+    throw new ValidationError(`privateKeyPem ${why}`, { privateKeyPem: why });
+  };
+  if (!pem.includes('-----BEGIN PRIVATE KEY-----')) fail('must be a PKCS#8 PEM (-----BEGIN PRIVATE KEY-----)');
+  let type: string | undefined;
+  try {
+    type = createPrivateKey({ key: pem, format: 'pem' }).asymmetricKeyType;
+  } catch {
+    fail('is not a readable PEM private key');
+  }
+  if (type !== 'rsa' && type !== 'ec') fail('must be an RSA or EC key');
+}
+
 /** Validates, encrypts and stores a tenant. Returns the public view and whether it was created. */
 export async function putTenant(
   deps: { store: SyncStore; keyring: Keyring; domainPolicy: DomainPolicy },
@@ -49,6 +68,7 @@ export async function putTenant(
     });
   }
   if (hasKey && !input.keyId) throw new ValidationError('keyId is required with privateKeyPem', { keyId: 'required' });
+  if (hasKey) checkPrivateKey(input.privateKeyPem as string);
   const scopes = [...new Set(input.scopes ?? DEFAULT_SCOPES)].sort();
   const badScope = scopes.find((s) => !SCOPE_PATTERN.test(s));
   if (badScope !== undefined || scopes.length === 0) {

@@ -181,7 +181,8 @@ function failed(tenant: TenantRecord, status: TenantStatus, error: { code: strin
 
 /** Our errors carry safe messages (no secrets, no tokens); anything else is reported by code only. */
 function errorOf(error: unknown, fallback: string): { code: string; message: string } {
-  if (isOktaError(error, 'okta_invalid_client')) {
+  // Okta's own rejection (it has a status); a key we could not even use keeps its own message.
+  if (isOktaError(error, 'okta_invalid_client') && error.context.status !== undefined) {
     return { code: error.code, message: 'Okta rejected the client credentials: check the client ID and the secret or private key' };
   }
   if (isOktaSyncError(error)) return { code: error.code, message: error.message };

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asRunId, asTenantId } from '../../../src/shared/ids.js';
 import { scheduleId } from '../../../src/shared/jobs.js';
@@ -42,17 +43,27 @@ describe('PUT/GET /v1/tenants/{id}', () => {
   });
 
   it('takes a private key with its kid instead of a secret', async () => {
-    const pem = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n-----END PRIVATE KEY-----\n';
+    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const res = await h.call({ method: 'PUT', url: '/v1/tenants/t2', payload: { oktaDomain: 'acme.okta.com', clientId: 'abc', privateKeyPem: pem, keyId: 'kid-1' } });
     expect(res.statusCode).toBe(201);
     expect(json<TenantView>(res).auth).toEqual({ method: 'private_key_jwt', clientId: 'abc', keyId: 'kid-1', dpop: false });
-    expect(res.body).not.toContain('MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7');
+    expect(res.body).not.toContain(pem.split('\n')[1]);
+    const pkcs1 = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    const ed = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const broken = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n';
+    for (const privateKeyPem of [pkcs1, ed, broken]) {
+      const bad = await h.call({ method: 'PUT', url: '/v1/tenants/t3', payload: { oktaDomain: 'acme.okta.com', clientId: 'abc', privateKeyPem, keyId: 'k' } });
+      expect(bad.statusCode).toBe(400);
+      expect(json<{ error: { fields: Record<string, string> } }>(bad).error.fields.privateKeyPem).toEqual(expect.any(String));
+      expect(bad.body).not.toContain(privateKeyPem.split('\n')[1]);
+    }
   });
 
   it.each([
     [{ clientSecret: undefined }, 'clientSecret'],
     [{ privateKeyPem: '-----BEGIN PRIVATE KEY-----' }, 'clientSecret'],
     [{ clientSecret: undefined, privateKeyPem: 'pem' }, 'keyId'],
+    [{ clientSecret: undefined, privateKeyPem: 'pem', keyId: 'k' }, 'privateKeyPem'],
     [{ clientId: 'has space' }, 'clientId'],
     [{ scopes: ['users.read'] }, 'scopes'],
     [{ rateShare: 2 }, 'rateShare'],

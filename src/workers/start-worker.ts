@@ -15,8 +15,13 @@ import { createFanOut } from './fan-out.js';
 import { createScheduleProcessor } from './schedule-processor.js';
 import { createRunFinisher, failRun } from './run-finisher.js';
 import { asRunId } from '../shared/ids.js';
-import { register as defaultMetricsRegistry } from 'prom-client';
 import { startHealthServer } from './health-server.js';
+import { createMetrics } from '../shared/telemetry/metrics.js';
+import { instrumentJobs } from '../shared/telemetry/job-telemetry.js';
+import { instrumentOktaHttp, instrumentTokens } from '../shared/telemetry/okta-telemetry.js';
+import { queueTelemetry } from '../shared/telemetry/queue-telemetry.js';
+import { ATTR, SPAN, withLinkedTrace } from '../shared/telemetry/spans.js';
+import { instrumentStore } from '../shared/telemetry/store-telemetry.js';
 import { runStartupChecks } from './startup-checks.js';
 
 export interface WorkerOptions {
@@ -50,18 +55,18 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
   let phase: 'starting' | 'ready' | 'draining' = 'starting';
   let redisStatus = (): string => 'not connected';
   try {
+    const metrics = createMetrics();
     const health =
       config.metricsPort === undefined
         ? undefined
         : await startHealthServer({
             port: config.metricsPort,
-            // Until telemetry registers its own registry, serve prom-client's default one.
-            metrics: defaultMetricsRegistry,
+            metrics: metrics.registry,
             readiness: () => readiness(phase, redisStatus()),
           });
     if (health) releasers.push(() => health.close());
     const keyring = parseKeyring(config.encryptionKeys);
-    const store = await openStore(config.storeUrl);
+    const store = instrumentStore(await openStore(config.storeUrl), metrics);
     releasers.push(() => store.close());
     const redis = createRedis(config.redisUrl);
     releasers.push(() => redis.quit().catch(() => redis.disconnect()));
@@ -69,19 +74,21 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     await runStartupChecks({ redis, store, keyring, logger });
     const queue = openSyncQueue(redis, config.queuePrefix);
     releasers.push(() => queue.close());
-    const http = createOktaHttp();
+    metrics.watchQueue(queue);
+    const http = instrumentOktaHttp(createOktaHttp());
     releasers.push(() => http.close());
     const okta = createOktaClient({
       http,
       // One token per (tenant, scope set) across the cluster: L1 here, L2 + fetch lock in Redis.
-      tokens: createTokenService(http, { shared: { redis, keyring, queuePrefix: config.queuePrefix } }),
+      tokens: instrumentTokens(createTokenService(http, { shared: { redis, keyring, queuePrefix: config.queuePrefix }, onEvent: metrics.tokenEvent })),
     });
     const processor = createPageProcessor({
       store,
       okta,
       keyring,
       domainPolicy: { allowInsecureLoopback: config.allowInsecureLoopback, customDomains: config.customDomains },
-      enqueuePage: (job, opts) => addPageJob(queue, job, opts),
+      // Each next page is its own trace, linked to the page that enqueued it.
+      enqueuePage: (job, opts) => withLinkedTrace(SPAN.nextPage, { [ATTR.runId]: job.runId, [ATTR.page]: job.page }, () => addPageJob(queue, job, opts)),
       fanOut: createFanOut(redis, keyPrefix(config.queuePrefix)),
       finisher: createRunFinisher({ store }),
       logFirstSyncDays: config.logFirstSyncDays,
@@ -89,7 +96,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       logger,
     });
     const processSchedule = createScheduleProcessor({ store, queue, logger });
-    const dispatch = (job: Job, token?: string) => (job.name === 'schedule' ? processSchedule(job) : processor(job, token));
+    const dispatch = instrumentJobs((job: Job, token?: string) => (job.name === 'schedule' ? processSchedule(job) : processor(job, token)), metrics);
     const worker = new Worker(SYNC_QUEUE, dispatch, {
       connection: redis,
       prefix: keyPrefix(config.queuePrefix),
@@ -98,6 +105,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       stalledInterval: STALLED_INTERVAL_MS,
       maxStalledCount: MAX_STALLED,
       settings: { backoffStrategy: (attemptsMade: number) => backoffMs(attemptsMade) },
+      ...queueTelemetry(),
     });
     // A job that failed outside the processor's control (stalled too often) still ends its run.
     worker.on('failed', (job) => {

@@ -1,64 +1,74 @@
 import { isOktaSyncError } from '../shared/errors.js';
-import { type OktaError, isOktaError, isTransient } from '../shared/okta/okta-errors.js';
+import { type OktaError, isOktaError, isTransient, wantsSmallerPage } from '../shared/okta/okta-errors.js';
 
 /**
  * What the queue should do with a job whose attempt threw. This is the one place that turns
- * errors into queue behaviour; every failure is retried here or by the token layer, never both.
+ * errors into queue behaviour. Who retries what: the Okta client retries only a `401
+ * invalid_token` (once, with a fresh token); the token layer handles its own endpoint; every
+ * other failure is retried here, by the queue, and by nobody else.
  */
 export type JobOutcome =
-  /** Wait without spending an attempt (rate limit, concurrency limit). */
+  /** Wait without spending an attempt (rate limit, concurrency limit, our own budget). */
   | { kind: 'delay'; until: number; reason: 'rate_limit' | 'concurrency' }
-  /** Retry with backoff, spending an attempt; `shrinkLimit` halves the page size first. */
+  /** Retry with backoff (`backoffMs`), spending an attempt; `shrinkLimit` halves the page size first. */
   | { kind: 'retry'; shrinkLimit: boolean }
   /** Stop: the run fails with this error; `credentialsInvalid` marks the tenant. */
   | { kind: 'fail'; code: string; message: string; credentialsInvalid: boolean };
 
 /** Retry timing policy: all numbers in one block. */
 export const RETRY_POLICY = {
-  /** First backoff of a transient failure. */
+  /** First backoff ceiling of a transient failure (5xx, reset, timeout); full jitter below it. */
   baseMs: 1_000,
-  /** Largest backoff. */
+  /** Largest backoff ceiling. */
   capMs: 60_000,
-  /** Jitter added after a rate-limit reset so that waiting jobs don't stampede. */
-  resetJitterMs: 1_000,
+  /**
+   * Jitter added after a rate-limit reset so that waiting jobs don't arrive together. Kept small:
+   * a window is ~60 s, and the budget lets only one probe into a new window anyway.
+   */
+  resetJitterMs: 250,
+  /** When a 429 carries no reset at all, wait this long (a window's length). */
+  unknownResetMs: 60_000,
   /** A concurrency 429 is retried soon: its reset is only a hint (OKTA-FACTS). */
   concurrencyMinMs: 200,
   concurrencyMaxMs: 1_500,
 } as const;
 
-export function decideOutcome(
-  error: unknown,
-  attempt: { made: number; max: number },
-  now: number = Date.now(),
-  random: () => number = Math.random,
-): JobOutcome {
+export interface Attempt {
+  /** Attempts already made before this one (BullMQ `attemptsMade`). */
+  made: number;
+  max: number;
+}
+
+export function decideOutcome(error: unknown, attempt: Attempt, now: number = Date.now(), random: () => number = Math.random): JobOutcome {
   if (isOktaError(error)) return oktaOutcome(error, attempt, now, random);
   if (isOktaSyncError(error) && (error.code === 'decrypt_failed' || error.code === 'validation_failed')) {
     return fail(error.code, error.message);
   }
-  // Unknown failures (store busy, a bug): transient until attempts run out.
+  // Unknown failures (store busy, Redis blip, a bug): transient until attempts run out.
   return retryOrFail(attempt, 'internal_error', error instanceof Error ? error.message : 'unknown error', false);
 }
 
-function oktaOutcome(e: OktaError, attempt: { made: number; max: number }, now: number, random: () => number): JobOutcome {
+function oktaOutcome(e: OktaError, attempt: Attempt, now: number, random: () => number): JobOutcome {
   switch (e.code) {
     case 'okta_rate_limited': {
-      const resetAt = e.context.retryAt ?? now + 60_000;
+      const resetAt = e.context.retryAt ?? now + RETRY_POLICY.unknownResetMs;
       return { kind: 'delay', until: Math.max(resetAt, now) + Math.floor(random() * RETRY_POLICY.resetJitterMs), reason: 'rate_limit' };
     }
     case 'okta_concurrency_limited': {
+      // Our own in-flight cap says when (already jittered); Okta's concurrency 429 does not.
+      if (e.context.retryAt !== undefined) return { kind: 'delay', until: Math.max(e.context.retryAt, now), reason: 'concurrency' };
       const span = RETRY_POLICY.concurrencyMaxMs - RETRY_POLICY.concurrencyMinMs;
       return { kind: 'delay', until: now + RETRY_POLICY.concurrencyMinMs + Math.floor(random() * span), reason: 'concurrency' };
     }
     case 'okta_invalid_client':
       return { kind: 'fail', code: e.code, message: e.message, credentialsInvalid: true };
     default:
-      if (isTransient(e)) return retryOrFail(attempt, e.code, e.message, e.code === 'okta_page_too_large');
+      if (isTransient(e)) return retryOrFail(attempt, e.code, e.message, wantsSmallerPage(e));
       return fail(e.code, e.message);
   }
 }
 
-function retryOrFail(attempt: { made: number; max: number }, code: string, message: string, shrink: boolean): JobOutcome {
+function retryOrFail(attempt: Attempt, code: string, message: string, shrink: boolean): JobOutcome {
   return attempt.made + 1 < attempt.max ? { kind: 'retry', shrinkLimit: shrink } : fail(code, message);
 }
 

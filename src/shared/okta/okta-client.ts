@@ -1,12 +1,12 @@
+import { bucketOf, type OktaBucket } from './buckets.js';
 import type { OktaCredentials } from './okta-credentials.js';
 import { errorFromApiResponse } from './okta-error-from-response.js';
-import type { OktaHttp } from './okta-http.js';
 import { OktaError, isOktaError } from './okta-errors.js';
-import { nextLink } from './link-header.js';
-import { bucketOf, type OktaBucket } from './buckets.js';
-import { readRateLimit, type RateLimitReading } from './rate-limit-headers.js';
-import type { TokenProvider } from './token-service.js';
+import type { OktaHttp, OktaResponse } from './okta-http.js';
+import { nextPageUrl } from './pagination.js';
+import { type RateLimitReading, ServerClock, readRateLimit } from './rate-limit-headers.js';
 import type { AccessToken } from './token-request.js';
+import type { TokenProvider } from './token-service.js';
 
 /** Events of one call, added to the run's counters by the caller (also on failure). */
 export interface CallStats {
@@ -20,35 +20,85 @@ export function emptyStats(): CallStats {
   return { requests: 0, rateLimited: 0, tokenFetches: 0, retries: 0 };
 }
 
-/** The cluster-wide limiter the client consults before each request (issue 5 implements it in Redis). */
+/** The cluster-wide limiter the client consults before each request (`createRedisRateBudget`). */
 export interface RateBudget {
-  /** Grants one request (with an in-flight lease to release), or says how long to wait. */
-  acquire(
-    tenantId: string,
-    bucket: OktaBucket,
-    share: number,
-  ): Promise<{ granted: true; release(): Promise<void> } | { granted: false; retryAt: number }>;
-  /** Feeds the bucket state from a response's headers. */
-  observe(tenantId: string, bucket: OktaBucket, reading: RateLimitReading | undefined, status: number): Promise<void>;
+  /** Grants one request (holding an in-flight lease), or says when to try again. Never waits. */
+  acquire(tenantId: string, bucket: OktaBucket, share: number): Promise<RateGrant | RateDenial>;
+}
+
+export interface RateGrant {
+  granted: true;
+  /** Returns the lease; `answer` feeds the window state when the request got a response. */
+  release(answer?: RateAnswer): Promise<void>;
+}
+
+export interface RateDenial {
+  granted: false;
+  /** Local-clock epoch ms at which to ask again (the window reset, or a short wait). */
+  retryAt: number;
+  /** `window`: allowance or Okta's remaining spent; `probe`: the window's first answer is still out; `in_flight`: the tenant's cap is full. */
+  reason: 'window' | 'probe' | 'in_flight';
+}
+
+/** What one response said about its bucket. */
+export interface RateAnswer {
+  status: number;
+  reading: RateLimitReading | undefined;
 }
 
 export interface OktaPage {
   items: unknown[];
+  /**
+   * The `next` link exactly as Okta sent it, or null at the end. Never the request's own cursor on
+   * a non-empty page (that throws `okta_pagination_loop`); on an empty page of a System Log
+   * polling query it may be, and the caller stops there and keeps it as the cursor.
+   */
   nextUrl: string | null;
 }
 
 export interface OktaClient {
-  /** GETs one list page. Throws `OktaError`; rate waits surface as `okta_rate_limited` with `retryAt`. */
+  /**
+   * GETs one list page. Throws `OktaError`. Never sleeps and never retries a transient failure:
+   * budget refusals and 429s surface as `okta_rate_limited` / `okta_concurrency_limited` with
+   * `retryAt`, 5xx and resets as their codes, and `job-outcome.ts` decides what the queue does.
+   */
   getPage(creds: OktaCredentials, url: string, scopes: readonly string[], stats: CallStats, share: number): Promise<OktaPage>;
+}
+
+/** One HTTP exchange with Okta's API, for metrics. */
+export interface OktaRequestEvent {
+  tenantId: string;
+  bucket: OktaBucket;
+  /** The HTTP status, or 0 when no answer came (reset, timeout, DNS). */
+  status: number;
+  durationMs: number;
 }
 
 export interface OktaClientDeps {
   http: OktaHttp;
   tokens: TokenProvider;
+  /** The cluster-wide rate budget. Without one every request is sent (one-off calls such as verify). */
   budget?: RateBudget;
+  /** Called after every API exchange (not token requests, not budget refusals). Must not throw. */
+  onRequest?: (event: OktaRequestEvent) => void;
 }
 
+/**
+ * The Okta API client: budget → token → call → typed result. The one failure it retries itself is
+ * a `401 invalid_token` (expired or revoked): it evicts exactly that token and tries once more
+ * with a fresh one. Every other failure is retried by the queue, and only there.
+ */
 export function createOktaClient(deps: OktaClientDeps): OktaClient {
+  // Per origin: each org's `Date` headers pin its clock against ours (see ServerClock).
+  const clocks = new Map<string, ServerClock>();
+  const clockOf = (origin: string): ServerClock => {
+    let clock = clocks.get(origin);
+    if (!clock) {
+      clock = new ServerClock();
+      clocks.set(origin, clock);
+    }
+    return clock;
+  };
   return {
     async getPage(creds, url, scopes, stats, share) {
       const target = new URL(url);
@@ -56,61 +106,85 @@ export function createOktaClient(deps: OktaClientDeps): OktaClient {
       if (target.origin !== creds.origin) {
         throw new OktaError('okta_bad_response', `refusing to follow a link to another origin (${target.origin})`);
       }
-      const bucket = bucketOf('GET', target.pathname);
+      const call: Call = { deps, creds, target, bucket: bucketOf('GET', target.pathname), stats, share, clock: clockOf(target.origin) };
       let { token, fetched } = await deps.tokens.get(creds, scopes);
       if (fetched) stats.tokenFetches++;
       try {
-        return await fetchPage(deps, creds, target, token, bucket, stats, share);
+        return await fetchPage(call, token);
       } catch (error) {
         if (!isOktaError(error, 'okta_invalid_token')) throw error;
-        // Expired or revoked: evict exactly this token and retry once with a fresh one.
         await deps.tokens.invalidate(creds, token);
         ({ token, fetched } = await deps.tokens.get(creds, scopes));
         if (fetched) stats.tokenFetches++;
         stats.retries++;
-        return fetchPage(deps, creds, target, token, bucket, stats, share);
+        return fetchPage(call, token);
       }
     },
   };
 }
 
-async function fetchPage(
-  deps: OktaClientDeps,
-  creds: OktaCredentials,
-  target: URL,
-  token: AccessToken,
-  bucket: OktaBucket,
-  stats: CallStats,
-  share: number,
-): Promise<OktaPage> {
-  const grant = deps.budget ? await deps.budget.acquire(creds.tenantId, bucket, share) : undefined;
-  if (grant && !grant.granted) {
-    throw new OktaError('okta_rate_limited', `rate budget for ${bucket} spent`, { path: target.pathname, retryAt: grant.retryAt });
+interface Call {
+  deps: OktaClientDeps;
+  creds: OktaCredentials;
+  target: URL;
+  bucket: OktaBucket;
+  stats: CallStats;
+  share: number;
+  clock: ServerClock;
+}
+
+async function fetchPage(call: Call, token: AccessToken): Promise<OktaPage> {
+  const { target, stats } = call;
+  const path = target.pathname;
+  const { res, reading } = await exchange(call, token);
+  if (res.status !== 200) {
+    if (res.status === 429) stats.rateLimited++;
+    const limit = Number(target.searchParams.get('limit') ?? Number.NaN);
+    throw errorFromApiResponse(res, path, Number.isFinite(limit) ? limit : undefined, reading?.resetAtMs);
   }
+  let items: unknown;
+  try {
+    items = JSON.parse(res.body);
+  } catch (cause) {
+    throw new OktaError('okta_bad_response', `unparsable JSON from ${path}`, { path, status: res.status }, { cause });
+  }
+  if (!Array.isArray(items)) {
+    throw new OktaError('okta_bad_response', `expected a JSON array from ${path}`, { path, status: res.status });
+  }
+  return { items, nextUrl: nextPageUrl(target, res.headers.link, items.length) };
+}
+
+/** One request under a budget lease: acquire, send, release with what the answer said about the window. */
+async function exchange(call: Call, token: AccessToken): Promise<{ res: OktaResponse; reading: RateLimitReading | undefined }> {
+  const { deps, creds, target, bucket, stats } = call;
+  const headers = await deps.tokens.headersFor(creds, token, 'GET', target.href);
+  const grant = deps.budget ? await deps.budget.acquire(creds.tenantId, bucket, call.share) : undefined;
+  if (grant && !grant.granted) throw refusal(grant, bucket, target.pathname);
+  let answer: RateAnswer | undefined;
+  const sentAt = Date.now();
   try {
     stats.requests++;
-    const res = await deps.http.request({
-      method: 'GET',
-      url: target.href,
-      headers: await deps.tokens.headersFor(creds, token, 'GET', target.href),
-    });
-    await deps.budget?.observe(creds.tenantId, bucket, readRateLimit(res.headers), res.status);
-    if (res.status !== 200) {
-      if (res.status === 429) stats.rateLimited++;
-      const limit = Number(target.searchParams.get('limit') ?? Number.NaN);
-      throw errorFromApiResponse(res, target.pathname, Number.isFinite(limit) ? limit : undefined);
-    }
-    let items: unknown;
-    try {
-      items = JSON.parse(res.body);
-    } catch (cause) {
-      throw new OktaError('okta_bad_response', `unparsable JSON from ${target.pathname}`, { path: target.pathname }, { cause });
-    }
-    if (!Array.isArray(items)) {
-      throw new OktaError('okta_bad_response', `expected a JSON array from ${target.pathname}`, { path: target.pathname });
-    }
-    return { items, nextUrl: nextLink(res.headers.link) };
+    const res = await deps.http.request({ method: 'GET', url: target.href, headers });
+    const receivedAt = Date.now();
+    call.clock.observe(res.headers.date, sentAt, receivedAt);
+    const reading = readRateLimit(res.headers, receivedAt, call.clock);
+    answer = { status: res.status, reading };
+    return { res, reading };
   } finally {
-    if (grant?.granted) await grant.release();
+    deps.onRequest?.({ tenantId: creds.tenantId, bucket, status: answer?.status ?? 0, durationMs: Date.now() - sentAt });
+    // A lost release is harmless: the lease expires and one reading is missed.
+    if (grant?.granted) await grant.release(answer).catch(() => undefined);
+  }
+}
+
+function refusal(denial: RateDenial, bucket: OktaBucket, path: string): OktaError {
+  const context = { path, retryAt: denial.retryAt, throttle: denial.reason };
+  switch (denial.reason) {
+    case 'in_flight':
+      return new OktaError('okta_concurrency_limited', `the tenant's requests in flight are at the cap (${bucket})`, context);
+    case 'probe':
+      return new OktaError('okta_rate_limited', `waiting for the first answer of the ${bucket} window`, context);
+    case 'window':
+      return new OktaError('okta_rate_limited', `rate budget for ${bucket} spent until the window resets`, context);
   }
 }

@@ -1,5 +1,5 @@
 import type { OktaResponse } from './okta-http.js';
-import { OktaError } from './okta-errors.js';
+import { OktaError, type OktaErrorContext } from './okta-errors.js';
 import { readRateLimit } from './rate-limit-headers.js';
 
 /** Okta management API error body; only `errorCode` is meant for flow control. */
@@ -9,54 +9,92 @@ interface OktaErrorBody {
   errorId?: string;
 }
 
-/** Maps a non-2xx management API response to a typed error (never includes headers or tokens). */
-export function errorFromApiResponse(res: OktaResponse, path: string, requestedLimit?: number): OktaError {
+/** A 500 on a page larger than this is read as a server-side timeout (OKTA-FACTS "Pagination"). */
+export const LARGE_PAGE = 20;
+
+/**
+ * Maps a non-2xx management API response to a typed error. Messages carry the path, Okta's
+ * summary and `WWW-Authenticate`'s `error`/`error_description`, never headers, queries or tokens.
+ * `retryAt` is the window reset of a 429 when the caller read it with its server clock estimate;
+ * otherwise it is read from the headers here.
+ */
+export function errorFromApiResponse(res: OktaResponse, path: string, requestedLimit?: number, retryAt?: number): OktaError {
   const body = parseBody(res.body);
-  const ctx = {
+  const ctx: OktaErrorContext = {
     status: res.status,
     path,
     ...(body.errorCode ? { oktaCode: body.errorCode } : {}),
     ...(body.errorId ? { errorId: body.errorId } : {}),
   };
   const summary = body.errorSummary ? `: ${body.errorSummary}` : '';
-  const auth = String(res.headers['www-authenticate'] ?? '');
-  if (res.status === 429) {
+  const challenge = parseChallenge(res.headers['www-authenticate']);
+  const status = res.status;
+  if (status >= 300 && status < 400) {
+    return new OktaError('okta_redirect', `Okta answered ${status} on ${path}; redirects are never followed`, ctx);
+  }
+  if (status === 429) {
     const rl = readRateLimit(res.headers);
     if (rl && rl.limit === 0 && rl.remaining === 0) {
       return new OktaError('okta_concurrency_limited', `concurrency limit reached on ${path}`, ctx);
     }
-    return new OktaError('okta_rate_limited', `rate limit reached on ${path}`, {
+    const at = retryAt ?? rl?.resetAtMs;
+    return new OktaError('okta_rate_limited', `rate limit reached on ${path}`, { ...ctx, ...(at === undefined ? {} : { retryAt: at }) });
+  }
+  if (status === 401) {
+    const why = challenge.error_description ?? challenge.error ?? body.errorSummary;
+    return new OktaError('okta_invalid_token', `access token rejected on ${path}${why ? `: ${why}` : ''}`, {
       ...ctx,
-      ...(rl ? { retryAt: rl.resetAtMs } : {}),
+      ...(ctx.oktaCode || !challenge.error ? {} : { oktaCode: challenge.error }),
     });
   }
-  if (res.status === 401) {
-    return new OktaError('okta_invalid_token', `access token rejected on ${path}${summary}`, ctx);
-  }
-  if (res.status === 403) {
-    const insufficient = /insufficient_scope/i.test(auth);
-    const scope = /scope="([^"]*)"/.exec(auth)?.[1];
+  if (status === 403) {
+    const insufficient = challenge.error === 'insufficient_scope';
+    const scope = challenge.scope;
     return new OktaError(
       'okta_insufficient_scope',
       insufficient
         ? `missing scope${scope ? ` ${scope}` : ''} for ${path}`
         : `no permission for ${path}${summary} (is an admin role assigned to the integration?)`,
-      { ...ctx, ...(scope ? { scopes: scope.split(' ') } : {}) },
+      { ...ctx, ...(insufficient && !ctx.oktaCode ? { oktaCode: 'insufficient_scope' } : {}), ...(scope ? { scopes: scope.split(' ') } : {}) },
     );
   }
-  if (res.status === 404) return new OktaError('okta_not_found', `${path} not found`, ctx);
-  if (res.status === 500 && requestedLimit !== undefined && requestedLimit > 20) {
+  if (status === 404) return new OktaError('okta_not_found', `${path} not found`, ctx);
+  if (status === 500 && requestedLimit !== undefined && requestedLimit > LARGE_PAGE) {
     return new OktaError('okta_page_too_large', `server error on a ${requestedLimit}-item page of ${path}`, ctx);
   }
-  if (res.status >= 500) return new OktaError('okta_server_error', `Okta answered ${res.status} on ${path}${summary}`, ctx);
-  return new OktaError('okta_bad_request', `Okta answered ${res.status} on ${path}${summary}`, ctx);
+  if (status >= 500 || status === 408) {
+    return new OktaError('okta_server_error', `Okta answered ${status} on ${path}${summary}`, ctx);
+  }
+  return new OktaError('okta_bad_request', `Okta answered ${status} on ${path}${summary}`, ctx);
+}
+
+/**
+ * The parameters of a `WWW-Authenticate` challenge (`Bearer error="…", scope="…"` or `DPoP …`),
+ * lower-cased names, plus `scheme`. Several challenges in one header are merged, first wins.
+ */
+export function parseChallenge(header: string | string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  const text = Array.isArray(header) ? header.join(', ') : (header ?? '');
+  const scheme = /^\s*([A-Za-z][\w-]*)\s/.exec(text)?.[1];
+  if (scheme) out.scheme = scheme;
+  for (const m of text.matchAll(/([A-Za-z_][\w-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g)) {
+    const name = (m[1] ?? '').toLowerCase();
+    if (name && out[name] === undefined) out[name] = (m[2] ?? m[3] ?? '').replace(/\\(.)/g, '$1');
+  }
+  return out;
 }
 
 function parseBody(text: string): OktaErrorBody {
   if (!text) return {};
   try {
     const value = JSON.parse(text) as unknown;
-    return typeof value === 'object' && value !== null ? (value as OktaErrorBody) : {};
+    if (typeof value !== 'object' || value === null) return {};
+    const o = value as Record<string, unknown>;
+    return {
+      ...(typeof o.errorCode === 'string' ? { errorCode: o.errorCode } : {}),
+      ...(typeof o.errorSummary === 'string' ? { errorSummary: o.errorSummary } : {}),
+      ...(typeof o.errorId === 'string' ? { errorId: o.errorId } : {}),
+    };
   } catch {
     return {};
   }

@@ -5,6 +5,7 @@ import { SYNC_QUEUE } from '../shared/jobs.js';
 import type { Logger } from '../shared/logger.js';
 import { createOktaClient } from '../shared/okta/okta-client.js';
 import { createOktaHttp } from '../shared/okta/okta-http.js';
+import { createRedisRateBudget } from '../shared/okta/rate-budget.js';
 import { createTokenService } from '../shared/okta/token-service.js';
 import { addPageJob, openSyncQueue } from '../shared/queue.js';
 import { createRedis, keyPrefix } from '../shared/redis.js';
@@ -79,6 +80,8 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     releasers.push(() => http.close());
     const okta = createOktaClient({
       http,
+      // Cluster-wide: per (tenant, bucket) windows from Okta's headers, and the tenant's in-flight cap.
+      budget: createRedisRateBudget(redis, { keyPrefix: keyPrefix(config.queuePrefix), tenantConcurrency: config.tenantConcurrency }),
       // One token per (tenant, scope set) across the cluster: L1 here, L2 + fetch lock in Redis.
       tokens: instrumentTokens(createTokenService(http, { shared: { redis, keyring, queuePrefix: config.queuePrefix }, onEvent: metrics.tokenEvent })),
     });

@@ -6,12 +6,13 @@ const HOUR = 3_600_000;
 
 describe('token timing', () => {
   it.each([
-    // lifetime, skew: 10% of the lifetime, at least 1 s, at most 30 s, never over half the life
+    // lifetime, skew: 5% of the lifetime, at least 1 s, at most 30 s, never over half the life
     [HOUR, 30_000],
-    [20_000, 2_000],
+    [20_000, 1_000],
     [5_000, 1_000],
     [1_000, 500],
-    [200_000, 20_000],
+    [200_000, 10_000],
+    [400_000, 20_000],
   ])('a %i ms token is not handed out in its last %i ms', (lifetimeMs, skew) => {
     expect(expirySkewMs(lifetimeMs, T)).toBe(skew);
     const token = { expiresAt: 1_000_000 + lifetimeMs, lifetimeMs };
@@ -21,11 +22,11 @@ describe('token timing', () => {
   });
 
   it.each([
-    // lifetime, elapsed since issue, refresh due? (window: 20% of life, at least twice the skew)
-    [HOUR, 0.79 * HOUR, false],
-    [HOUR, 0.81 * HOUR, true],
-    [20_000, 15_900, false],
-    [20_000, 16_100, true],
+    // lifetime, elapsed since issue, refresh due? (window: 10% of life, at least twice the skew)
+    [HOUR, 0.89 * HOUR, false],
+    [HOUR, 0.91 * HOUR, true],
+    [20_000, 17_900, false],
+    [20_000, 18_100, true],
     [5_000, 2_900, false],
     [5_000, 3_100, true],
   ])('a %i ms token %i ms after issue: refresh due = %s', (lifetimeMs, elapsed, due) => {

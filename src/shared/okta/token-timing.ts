@@ -7,13 +7,16 @@ import type { AccessToken } from './token-request.js';
  * every share is of the token's own lifetime, so a 20 s test token and a 1 h Okta token behave alike.
  */
 export interface TokenTiming {
-  /** Stop handing out a token when less than this share of its lifetime remains. Default 0.1. */
+  /** Stop handing out a token when less than this share of its lifetime remains. Default 0.05. */
   expirySkewRatio: number;
   /** …but keep at least this margin (clock skew, time to reach Okta). Default 1000 ms. */
   minExpirySkewMs: number;
   /** …and at most this one. Default 30000 ms. */
   maxExpirySkewMs: number;
-  /** One process refreshes when less than this share of the lifetime remains. Default 0.2. */
+  /**
+   * One process refreshes when less than this share of the lifetime remains (6 min of a 1 h token).
+   * Small, so a token serves ~90% of its life: about one request per lifetime. Default 0.1.
+   */
   refreshAheadRatio: number;
   /** How long the outcome of a refused token request is shared (invalid_client, invalid_scope, other 4xx). Default 5000 ms. */
   refusalShareMs: number;
@@ -22,10 +25,10 @@ export interface TokenTiming {
 }
 
 export const DEFAULT_TOKEN_TIMING: Readonly<TokenTiming> = {
-  expirySkewRatio: 0.1,
+  expirySkewRatio: 0.05,
   minExpirySkewMs: 1_000,
   maxExpirySkewMs: 30_000,
-  refreshAheadRatio: 0.2,
+  refreshAheadRatio: 0.1,
   refusalShareMs: 5_000,
   transientShareMs: 2_000,
 };

@@ -19,7 +19,7 @@ import { asRunId } from '../shared/ids.js';
 import { startHealthServer } from './health-server.js';
 import { createMetrics } from '../shared/telemetry/metrics.js';
 import { instrumentJobs } from '../shared/telemetry/job-telemetry.js';
-import { instrumentOktaHttp, instrumentTokens } from '../shared/telemetry/okta-telemetry.js';
+import { instrumentOktaHttp, instrumentRateBudget, instrumentTokens } from '../shared/telemetry/okta-telemetry.js';
 import { queueTelemetry } from '../shared/telemetry/queue-telemetry.js';
 import { ATTR, SPAN, withLinkedTrace } from '../shared/telemetry/spans.js';
 import { instrumentStore } from '../shared/telemetry/store-telemetry.js';
@@ -81,9 +81,10 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     const okta = createOktaClient({
       http,
       // Cluster-wide: per (tenant, bucket) windows from Okta's headers, and the tenant's in-flight cap.
-      budget: createRedisRateBudget(redis, { keyPrefix: keyPrefix(config.queuePrefix), tenantConcurrency: config.tenantConcurrency }),
+      budget: instrumentRateBudget(createRedisRateBudget(redis, { keyPrefix: keyPrefix(config.queuePrefix), tenantConcurrency: config.tenantConcurrency })),
       // One token per (tenant, scope set) across the cluster: L1 here, L2 + fetch lock in Redis.
       tokens: instrumentTokens(createTokenService(http, { shared: { redis, keyring, queuePrefix: config.queuePrefix }, onEvent: metrics.tokenEvent })),
+      onRequest: metrics.oktaRequest,
     });
     const processor = createPageProcessor({
       store,

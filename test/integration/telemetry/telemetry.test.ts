@@ -201,3 +201,26 @@ describe('dashboard and alerts', () => {
     }
   });
 });
+
+describe('cheap when off', () => {
+  const probeScript = `
+    await import(${JSON.stringify(new URL('../../../dist/shared/telemetry/register.js', import.meta.url).href)});
+    const { createRequire } = await import('node:module');
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    process.stdout.write(JSON.stringify(loaded.some((p) => p.includes('@opentelemetry/sdk-node'))));
+  `;
+  const run = async (env: Record<string, string>) => {
+    const { execFile } = await import('node:child_process');
+    return new Promise<string>((resolve, reject) =>
+      execFile(process.execPath, ['--input-type=module', '-e', probeScript], { env: { PATH: process.env.PATH ?? '', ...env }, cwd: dir }, (error, stdout) =>
+        error ? reject(error) : resolve(stdout),
+      ),
+    );
+  };
+
+  it('loads no SDK without OTEL_* exporter settings or a trace file, and loads it when asked', async () => {
+    expect(await run({})).toBe('false');
+    expect(await run({ OTEL_TRACES_EXPORTER: 'none' })).toBe('false');
+    expect(await run({ OKTA_SYNC_TRACE_FILE: join(dir, 'probe.ndjson') })).toBe('true');
+  });
+});

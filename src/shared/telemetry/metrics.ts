@@ -64,7 +64,6 @@ export interface Metrics {
 export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
-  const registers = [registry];
   let watched = false;
   const watchQueue = (queue: QueueCounts) => {
     if (watched) throw new Error('createMetrics: a queue is already watched');
@@ -73,44 +72,8 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   };
   if (options.queue) watchQueue(options.queue);
 
-  const jobs = new Counter({ name: 'okta_sync_jobs_total', help: 'Job attempts by tenant, resource and result', labelNames: ['tenant', 'resource', 'result'], registers });
-  const jobSeconds = new Histogram({
-    name: 'okta_sync_job_duration_seconds',
-    help: 'Time one job attempt held a worker slot',
-    labelNames: ['resource', 'result'],
-    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-    registers,
-  });
-  const inFlight = new Gauge({ name: 'okta_sync_tenant_jobs_in_flight', help: 'Jobs of each tenant running in this process', labelNames: ['tenant'], registers });
-  const requests = new Counter({ name: 'okta_sync_okta_requests_total', help: 'Okta HTTP requests by rate-limit bucket and status (0 = no response)', labelNames: ['bucket', 'status'], registers });
-  const requestSeconds = new Histogram({
-    name: 'okta_sync_okta_request_duration_seconds',
-    help: 'Okta HTTP request latency by bucket',
-    labelNames: ['bucket'],
-    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers,
-  });
-  const rateLimited = new Counter({ name: 'okta_sync_okta_rate_limited_total', help: 'Okta 429 answers by tenant and bucket', labelNames: ['tenant', 'bucket'], registers });
-  const waitSeconds = new Counter({ name: 'okta_sync_rate_limit_wait_seconds_total', help: 'Seconds page jobs were delayed waiting on a rate limit', labelNames: ['tenant'], registers });
-  const tokenFetches = new Counter({ name: 'okta_sync_token_fetches_total', help: 'Token endpoint requests by tenant', labelNames: ['tenant'], registers });
-  const tokenHits = new Counter({ name: 'okta_sync_token_cache_hits_total', help: 'Tokens served from cache: l1 (process) or l2 (Redis)', labelNames: ['layer'], registers });
-  const tokenSeconds = new Histogram({
-    name: 'okta_sync_token_seconds',
-    help: 'Token fetch and lock wait durations',
-    labelNames: ['kind'],
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers,
-  });
-  const objects = new Counter({ name: 'okta_sync_objects_written_total', help: 'Objects written to the store by tenant and type', labelNames: ['tenant', 'type'], registers });
-  const runs = new Counter({ name: 'okta_sync_runs_finished_total', help: 'Runs that reached a final status, by tenant, resource and status', labelNames: ['tenant', 'resource', 'status'], registers });
-  const runSeconds = new Histogram({
-    name: 'okta_sync_run_duration_seconds',
-    help: 'Run duration from enqueue to final status',
-    labelNames: ['resource', 'status'],
-    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600],
-    registers,
-  });
-
+  const { jobs, jobSeconds, inFlight, requests, requestSeconds, rateLimited, waitSeconds, tokenFetches, tokenHits, tokenSeconds, objects, runs, runSeconds } =
+    defineInstruments([registry]);
   const running = new Map<string, number>();
   return {
     registry,
@@ -154,6 +117,48 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       runSeconds.observe({ resource: run.resource, status: run.status }, Math.max(0, run.seconds));
     },
   };
+}
+
+/** Every metric of ours, registered on `registers` (names, help, labels and buckets in one place). */
+function defineInstruments(registers: Registry[]) {
+  const jobs = new Counter({ name: 'okta_sync_jobs_total', help: 'Job attempts by tenant, resource and result', labelNames: ['tenant', 'resource', 'result'], registers });
+  const jobSeconds = new Histogram({
+    name: 'okta_sync_job_duration_seconds',
+    help: 'Time one job attempt held a worker slot',
+    labelNames: ['resource', 'result'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers,
+  });
+  const inFlight = new Gauge({ name: 'okta_sync_tenant_jobs_in_flight', help: 'Jobs of each tenant running in this process', labelNames: ['tenant'], registers });
+  const requests = new Counter({ name: 'okta_sync_okta_requests_total', help: 'Okta HTTP requests by rate-limit bucket and status (0 = no response)', labelNames: ['bucket', 'status'], registers });
+  const requestSeconds = new Histogram({
+    name: 'okta_sync_okta_request_duration_seconds',
+    help: 'Okta HTTP request latency by bucket',
+    labelNames: ['bucket'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  const rateLimited = new Counter({ name: 'okta_sync_okta_rate_limited_total', help: 'Okta 429 answers by tenant and bucket', labelNames: ['tenant', 'bucket'], registers });
+  const waitSeconds = new Counter({ name: 'okta_sync_rate_limit_wait_seconds_total', help: 'Seconds page jobs were delayed waiting on a rate limit', labelNames: ['tenant'], registers });
+  const tokenFetches = new Counter({ name: 'okta_sync_token_fetches_total', help: 'Token endpoint requests by tenant', labelNames: ['tenant'], registers });
+  const tokenHits = new Counter({ name: 'okta_sync_token_cache_hits_total', help: 'Tokens served from cache: l1 (process) or l2 (Redis)', labelNames: ['layer'], registers });
+  const tokenSeconds = new Histogram({
+    name: 'okta_sync_token_seconds',
+    help: 'Token fetch and lock wait durations',
+    labelNames: ['kind'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  const objects = new Counter({ name: 'okta_sync_objects_written_total', help: 'Objects written to the store by tenant and type', labelNames: ['tenant', 'type'], registers });
+  const runs = new Counter({ name: 'okta_sync_runs_finished_total', help: 'Runs that reached a final status, by tenant, resource and status', labelNames: ['tenant', 'resource', 'status'], registers });
+  const runSeconds = new Histogram({
+    name: 'okta_sync_run_duration_seconds',
+    help: 'Run duration from enqueue to final status',
+    labelNames: ['resource', 'status'],
+    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600],
+    registers,
+  });
+  return { jobs, jobSeconds, inFlight, requests, requestSeconds, rateLimited, waitSeconds, tokenFetches, tokenHits, tokenSeconds, objects, runs, runSeconds };
 }
 
 /** `okta_sync_queue_jobs{state}`: read from Redis on each scrape, the last known counts if Redis is slow. */

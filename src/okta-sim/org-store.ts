@@ -2,6 +2,8 @@ import type { OrgData, SimApp, SimAppUser, SimGroup, SimUser } from './org-model
 import type { Reply } from './reply.js';
 
 const PAGE_CACHE_BYTES = 64 * 1024 * 1024;
+const MAX_VIEWS = 100;
+const MAX_SELECTIONS = 16;
 const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
@@ -41,9 +43,14 @@ export class OrgStore {
     this.pageBytes = 0;
   }
 
-  private view<T>(key: string, build: () => T[]): T[] {
+  /**
+   * A derived list memoized until the next mutation, so walking a large org page by page costs
+   * one filter, not one per page. Bounded, since every incremental search brings a new key.
+   */
+  view<T>(key: string, build: () => T[]): T[] {
     let cached = this.views.get(key) as T[] | undefined;
     if (!cached) {
+      if (this.views.size >= MAX_VIEWS) this.views.clear();
       cached = build();
       this.views.set(key, cached);
     }
@@ -52,6 +59,20 @@ export class OrgStore {
 
   sortedUsers(): SimUser[] {
     return this.view('users', () => [...this.data.users.values()].sort(byId));
+  }
+
+  /**
+   * Users selected by one `filter`/`search` expression, cached until the next mutation, so that
+   * walking N pages of a search costs one scan instead of N (a 200k-user search was quadratic).
+   * At most `MAX_SELECTIONS` expressions are kept (incremental syncs send ever-new watermarks).
+   */
+  selectedUsers(expression: string, build: () => SimUser[]): SimUser[] {
+    const key = `users?${expression}`;
+    if (!this.views.has(key)) {
+      const selections = [...this.views.keys()].filter((k) => k.startsWith('users?'));
+      if (selections.length >= MAX_SELECTIONS) for (const k of selections) this.views.delete(k);
+    }
+    return this.view(key, build);
   }
 
   sortedGroups(): SimGroup[] {

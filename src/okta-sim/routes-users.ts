@@ -32,8 +32,8 @@ function readUser(user: SimUser, attribute: string): string | null | undefined {
  * any `filter` or `search` includes them, which is how Okta lets an incremental sync see them.
  */
 function selectUsers(req: RouteRequest): SimUser[] | Reply {
-  const all = req.store.sortedUsers();
-  const expression = req.params.get('search') ?? req.params.get('filter');
+  const { store, params } = req;
+  const expression = params.get('search') ?? params.get('filter');
   if (expression !== null) {
     let predicate: Predicate;
     try {
@@ -42,12 +42,12 @@ function selectUsers(req: RouteRequest): SimUser[] | Reply {
       if (error instanceof FilterSyntaxError) return oktaError(400, 'E0000031', error.message);
       throw error;
     }
-    return all.filter((user) => predicate((attribute) => readUser(user, attribute)));
+    return store.view(`users?search=${expression}`, () => store.sortedUsers().filter((user) => predicate((attribute) => readUser(user, attribute))));
   }
-  const listable = all.filter((user) => user.status !== 'DEPROVISIONED');
-  const q = req.params.get('q')?.toLowerCase();
+  const listable = store.view('users?listable', () => store.sortedUsers().filter((user) => user.status !== 'DEPROVISIONED'));
+  const q = params.get('q')?.toLowerCase();
   if (!q) return listable;
-  return listable.filter((user) => Q_ATTRIBUTES.some((k) => (user.profile[k] ?? '').toLowerCase().startsWith(q)));
+  return store.view(`users?q=${q}`, () => listable.filter((user) => Q_ATTRIBUTES.some((k) => (user.profile[k] ?? '').toLowerCase().startsWith(q))));
 }
 
 /** `GET /api/v1/users`: at most 200 per page, ordered by id, opaque `after` cursor. */

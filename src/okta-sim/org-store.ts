@@ -3,7 +3,6 @@ import type { Reply } from './reply.js';
 
 const PAGE_CACHE_BYTES = 64 * 1024 * 1024;
 const MAX_VIEWS = 100;
-const MAX_SELECTIONS = 16;
 const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
@@ -59,20 +58,6 @@ export class OrgStore {
 
   sortedUsers(): SimUser[] {
     return this.view('users', () => [...this.data.users.values()].sort(byId));
-  }
-
-  /**
-   * Users selected by one `filter`/`search` expression, cached until the next mutation, so that
-   * walking N pages of a search costs one scan instead of N (a 200k-user search was quadratic).
-   * At most `MAX_SELECTIONS` expressions are kept (incremental syncs send ever-new watermarks).
-   */
-  selectedUsers(expression: string, build: () => SimUser[]): SimUser[] {
-    const key = `users?${expression}`;
-    if (!this.views.has(key)) {
-      const selections = [...this.views.keys()].filter((k) => k.startsWith('users?'));
-      if (selections.length >= MAX_SELECTIONS) for (const k of selections) this.views.delete(k);
-    }
-    return this.view(key, build);
   }
 
   sortedGroups(): SimGroup[] {

@@ -1,4 +1,5 @@
 import type { Bench } from './bench-types.js';
+import { tokenCacheBench } from './token-cache.js';
 
 /** Every benchmark, in the order the table prints them. Each issue's bench registers here. */
-export const benches: Bench[] = [];
+export const benches: Bench[] = [tokenCacheBench];

@@ -187,15 +187,21 @@ describe('token service across 4 worker processes x concurrency 25', () => {
     const org = sim.orgs[0]!;
     await addTenant(box, 'acme', org, 'secret');
     const issuedAt: Record<string, number[]> = { [USERS]: [], [GROUPS]: [] };
-    let seen: Record<string, number> = {};
-    const watcher = setInterval(() => {
-      void stats(org).then((s) => {
-        for (const [scope, n] of Object.entries(s.tokenRequests.byScopes)) {
-          for (let k = seen[scope] ?? 0; k < n; k++) (issuedAt[scope] ??= []).push(Date.now());
+    // When each token request happened, to within the 200 ms this watcher polls the simulator's counters.
+    let watching = true;
+    const watcher = (async () => {
+      const seen: Record<string, number> = {};
+      while (watching) {
+        const byScopes = (await stats(org)).tokenRequests.byScopes;
+        for (const [scope, n] of Object.entries(byScopes)) {
+          const times = issuedAt[scope] ?? [];
+          issuedAt[scope] = times;
+          for (let k = seen[scope] ?? 0; k < n; k++) times.push(Date.now());
+          seen[scope] = n;
         }
-        seen = { ...s.tokenRequests.byScopes };
-      });
-    }, 200);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
     const started = Date.now();
     startWorkers(box);
     const rounds = { users: 0, groups: 0 };
@@ -210,7 +216,8 @@ describe('token service across 4 worker processes x concurrency 25', () => {
       await Promise.all([loop(['users'], 'users'), loop(['groups', 'memberships'], 'groups')]);
       await new Promise((r) => setTimeout(r, 400));
     } finally {
-      clearInterval(watcher);
+      watching = false;
+      await watcher;
     }
     const lastedMs = Date.now() - started;
     process.stderr.write(

@@ -44,9 +44,12 @@ export interface TokenServiceOptions {
   lockTtlMs?: number;
   /** Longest wait for another process's fetch before failing transiently. Default 45000 ms (above the HTTP headers timeout). */
   maxWaitMs?: number;
-  /** First poll delay while another process fetches; doubles with jitter up to `pollCapMs`. Default 20 ms. */
+  /**
+   * First poll delay while another process fetches; doubles with jitter up to `pollCapMs`. Only
+   * one caller per process polls (the others join its single flight), so polling is cheap. Default 10 ms.
+   */
   pollInitialMs?: number;
-  /** Largest poll delay. Default 200 ms. */
+  /** Largest poll delay: a waiter sees the new token at most this long after it was written. Default 50 ms. */
   pollCapMs?: number;
   /** How often one process may try a refresh ahead of expiry for one (tenant, scope set). Default 1000 ms. */
   refreshRetryMs?: number;
@@ -54,7 +57,7 @@ export interface TokenServiceOptions {
   onEvent?(event: TokenEvent): void;
 }
 
-const DEFAULTS = { lockTtlMs: 5_000, maxWaitMs: 45_000, pollInitialMs: 20, pollCapMs: 200, refreshRetryMs: 1_000 };
+const DEFAULTS = { lockTtlMs: 5_000, maxWaitMs: 45_000, pollInitialMs: 10, pollCapMs: 50, refreshRetryMs: 1_000 };
 
 interface L1Entry {
   token: AccessToken;
@@ -65,9 +68,20 @@ interface L1Entry {
 type Got = { token: AccessToken; fetched: boolean };
 
 /**
- * Tokens per (tenant, sorted scope set): L1 in process with single flight → L2 in Redis →
- * on a miss one cluster-wide fetch under a Redis lock while the others poll L2. One process
- * refreshes ahead of expiry while the others keep using the current token. See DESIGN.md flow 3.
+ * Tokens per (tenant, sorted scope set), DESIGN.md flow step 3:
+ * - L1: a Map per process; concurrent misses share one promise (single flight).
+ * - L2: `{prefix}:token:<tenantId>:<sorted scopes>` in Redis, AES-GCM under the credentials keyring
+ *   (AAD binds tenant, origin, client, scopes), TTL = expiry − skew; readers take the expiry from
+ *   the key's PTTL, so workers need not agree on the time. `…:lock` and `…:failed` sit beside it,
+ *   and the tenant's DPoP nonce at `{prefix}:token:<tenantId>:#dpop-nonce` (all purged with the tenant).
+ * - Miss: read L2; else `SET lock NX PX` (random value, kept alive while the fetch runs, released
+ *   by Lua compare-and-delete) and fetch; the other processes poll L2 (10 ms doubling to 50 ms).
+ *   A dead holder costs at most the lock TTL. A failed fetch is shared under `…:failed` for a
+ *   moment, so waiters surface it (invalid_client, 429 until its reset, 5xx) instead of repeating it.
+ * - Refresh ahead: in the last 10% of the lifetime the first caller of a process tries the lock
+ *   without waiting (at most once a second); the winner fetches, everyone keeps the current token.
+ * - `invalidate`: L1 if it holds that token; L2 by Lua compare-and-delete on the token's fingerprint.
+ * - DPoP: a fresh key per token, stored (encrypted) with it in L2 so any worker can sign proofs.
  */
 export function createTokenService(http: OktaHttp, options: TokenServiceOptions = {}): TokenProvider {
   return new TokenService(http, options);

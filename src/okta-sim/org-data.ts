@@ -14,7 +14,23 @@ export interface OrgDataCounts {
 const BASE_MS = Date.UTC(2024, 5, 1);
 const DAY_MS = 86_400_000;
 const LOG_SPAN_MS = 20 * 3_600_000;
-const iso = (ms: number): string => new Date(ms).toISOString();
+const dayPrefixes = new Map<number, string>();
+const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+
+/** `Date#toISOString` without a Date per call: a large org needs millions of these at start. */
+export function iso(ms: number): string {
+  const day = Math.floor(ms / DAY_MS);
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    prefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    dayPrefixes.set(day, prefix);
+  }
+  const rest = ms - day * DAY_MS;
+  const hh = Math.floor(rest / 3_600_000);
+  const mm = Math.floor((rest % 3_600_000) / 60_000);
+  const ss = Math.floor((rest % 60_000) / 1000);
+  return `${prefix}${pad(hh, 2)}:${pad(mm, 2)}:${pad(ss, 2)}.${pad(rest % 1000, 3)}Z`;
+}
 
 const FIRST = ['Ada', 'Grace', 'Alan', 'Edsger', 'Barbara', 'Donald', 'Frances', 'Ken', 'Radia', 'Tim', 'Margaret', 'Linus', 'Hedy', 'John', 'Sophie', 'Niklaus'];
 const LAST = ['Lovelace', 'Hopper', 'Turing', 'Dijkstra', 'Liskov', 'Knuth', 'Allen', 'Thompson', 'Perlman', 'Lee', 'Hamilton', 'Torvalds', 'Lamarr', 'McCarthy', 'Wilson', 'Wirth'];
@@ -96,15 +112,15 @@ function makeApp(rng: Rng, n: number): SimApp {
   };
 }
 
-export function makeAppUser(user: SimUser, assignedMs: number): SimAppUser {
+export function makeAppUser(user: SimUser, assignedAt: string): SimAppUser {
   return {
     id: user.id,
     externalId: null,
-    created: iso(assignedMs),
-    lastUpdated: iso(assignedMs),
+    created: assignedAt,
+    lastUpdated: assignedAt,
     scope: 'USER',
     status: 'ACTIVE',
-    statusChanged: iso(assignedMs),
+    statusChanged: assignedAt,
     passwordChanged: null,
     syncState: 'DISABLED',
     credentials: { userName: user.profile.login },
@@ -125,9 +141,10 @@ function seedMemberships(rng: Rng, data: OrgData, userIds: string[]): void {
   for (const app of data.apps.values()) {
     const assigned = new Map<string, SimAppUser>();
     const share = 0.2 + rng() * 0.5;
+    const assignedAt = iso(Date.parse(app.created) + DAY_MS);
     for (const userId of userIds) {
       const user = data.users.get(userId);
-      if (user && rng() < share) assigned.set(userId, makeAppUser(user, Date.parse(app.created) + DAY_MS));
+      if (user && rng() < share) assigned.set(userId, makeAppUser(user, assignedAt));
     }
     data.appUsers.set(app.id, assigned);
   }
@@ -155,10 +172,11 @@ function seedLogs(rng: Rng, data: OrgData, count: number, nowMs: number, userIds
 export function generateOrgData(seed: number, index: number, counts: OrgDataCounts, nowMs: number): OrgData {
   const rng = mulberry32(mixSeed(seed, index, 1));
   const data: OrgData = { users: new Map(), groups: new Map(), members: new Map(), apps: new Map(), appUsers: new Map(), logs: [] };
-  for (let n = 0; n < counts.users; n++) {
-    const user = makeUser(rng, n, BASE_MS + Math.floor(rng() * 300 * DAY_MS), userStatus(rng));
-    data.users.set(user.id, user);
-  }
+  const users: SimUser[] = [];
+  for (let n = 0; n < counts.users; n++) users.push(makeUser(rng, n, BASE_MS + Math.floor(rng() * 300 * DAY_MS), userStatus(rng)));
+  // Stored in id order, so later sorts of the (mostly sorted) map are linear.
+  users.sort((a, b) => (a.id < b.id ? -1 : 1));
+  for (const user of users) data.users.set(user.id, user);
   for (let n = 0; n < counts.groups; n++) {
     const group = makeGroup(rng, n);
     data.groups.set(group.id, group);

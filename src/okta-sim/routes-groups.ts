@@ -40,7 +40,7 @@ function selectGroups(req: RouteRequest): SimGroup[] | Reply {
       if (error instanceof FilterSyntaxError) return oktaError(400, 'E0000031', error.message);
       throw error;
     }
-    return all.filter((group) => predicate((attribute) => readGroup(group, attribute)));
+    return req.store.view(`groups?filter=${expression}`, () => all.filter((group) => predicate((attribute) => readGroup(group, attribute))));
   }
   const q = req.params.get('q')?.toLowerCase();
   return q ? all.filter((group) => group.profile.name.toLowerCase().startsWith(q)) : all;

@@ -99,7 +99,14 @@ export class OrgStore {
   }
 
   userJson(user: SimUser): string {
-    return this.serialize(user, () => ({ ...user, _links: { self: { href: `${this.baseUrl}/api/v1/users/${user.id}` } } }));
+    let text = this.json.get(user);
+    if (text === undefined) {
+      // Appending `_links` to the stringified user avoids copying every user object once more.
+      const plain = JSON.stringify(user);
+      text = `${plain.slice(0, -1)},"_links":{"self":{"href":${JSON.stringify(`${this.baseUrl}/api/v1/users/${user.id}`)}}}}`;
+      this.json.set(user, text);
+    }
+    return text;
   }
 }
 

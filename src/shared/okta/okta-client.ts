@@ -117,7 +117,13 @@ export function createOktaClient(deps: OktaClientDeps): OktaClient {
         ({ token, fetched } = await deps.tokens.get(creds, scopes));
         if (fetched) stats.tokenFetches++;
         stats.retries++;
-        return fetchPage(call, token);
+        try {
+          return await fetchPage(call, token);
+        } catch (again) {
+          // A token minted a moment ago and refused too must not linger in the cache either.
+          if (isOktaError(again, 'okta_invalid_token')) await deps.tokens.invalidate(creds, token);
+          throw again;
+        }
       }
     },
   };

@@ -88,7 +88,7 @@ async function readBody(res: Dispatcher.ResponseData, maxBytes: number, path: st
   const tooLarge = () => new OktaError('okta_response_too_large', `response from ${path} exceeds ${maxBytes} bytes`, { path, status: res.statusCode });
   const declared = Number(res.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    res.body.destroy();
+    discard(res);
     throw tooLarge();
   }
   const chunks: Buffer[] = [];
@@ -100,7 +100,7 @@ async function readBody(res: Dispatcher.ResponseData, maxBytes: number, path: st
       chunks.push(chunk as Buffer);
     }
   } catch (cause) {
-    res.body.destroy();
+    discard(res);
     if (cause instanceof OktaError) throw cause;
     throw new OktaError('okta_network', `reading ${path} failed: ${networkReason(cause)}`, { path }, { cause });
   }
@@ -117,6 +117,12 @@ async function readBody(res: Dispatcher.ResponseData, maxBytes: number, path: st
     if ((cause as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
     throw new OktaError('okta_bad_response', `response from ${path} is not valid gzip`, { path }, { cause });
   }
+}
+
+/** Drops a body we will not read (the connection closes); its abort error has nobody to tell. */
+function discard(res: Dispatcher.ResponseData): void {
+  res.body.on('error', () => undefined);
+  res.body.destroy();
 }
 
 function networkReason(cause: unknown): string {

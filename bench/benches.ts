@@ -1,6 +1,6 @@
 import type { Bench } from './bench-types.js';
-import { rateBudgetBench } from './rate-budget.js';
-import { tokenCacheBench } from './token-cache.js';
+import { e2eThroughputBench } from './e2e-throughput.js';
+import { rssBench } from './rss-200k.js';
 
 /** Every benchmark, in the order the table prints them. Each issue's bench registers here. */
-export const benches: Bench[] = [tokenCacheBench, rateBudgetBench];
+export const benches: Bench[] = [e2eThroughputBench, rssBench];

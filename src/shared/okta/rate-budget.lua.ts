@@ -13,11 +13,12 @@
  *            still out when it was seen, minus grants since
  *   resetAt  when the window ends (Redis ms); at or after it we know nothing about the new window
  *   used     our grants counted against this window
- *   probe    the lease id of the request sent to learn a new window
+ *   probe    the lease id of the request sent to learn a new window (one at a time)
+ *   probeUntil  when another probe may go even though that one never answered (its worker died)
  */
 
 /**
- * ARGV: share, tenant cap, lease id, lease ttl ms, state ttl ms.
+ * ARGV: share, tenant cap, lease id, lease ttl ms, state ttl ms, probe ttl ms.
  * Returns {1} granted, or {0, reason, waitMs} with reason `in_flight` | `probe` | `window`.
  */
 export const ACQUIRE_SCRIPT = `
@@ -28,17 +29,19 @@ local cap = tonumber(ARGV[2])
 local lease = ARGV[3]
 local leaseTtl = tonumber(ARGV[4])
 local stateTtl = tonumber(ARGV[5])
+local probeTtl = tonumber(ARGV[6])
 -- Leases of workers that died expire here.
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 if redis.call('ZCARD', KEYS[3]) >= cap then return {0, 'in_flight', 0} end
-local s = redis.call('HMGET', KEYS[1], 'limit', 'rem', 'resetAt', 'used')
+local s = redis.call('HMGET', KEYS[1], 'limit', 'rem', 'resetAt', 'used', 'probe', 'probeUntil')
 local limit, rem, resetAt, used = tonumber(s[1]), tonumber(s[2]), tonumber(s[3]), tonumber(s[4])
 if resetAt == nil or limit == nil or now >= resetAt then
   -- No answer from the current window yet (first request, or the reset passed): send one
   -- request alone and let its headers tell the window, rather than burst into the unknown.
-  if redis.call('ZCARD', KEYS[2]) > 0 then return {0, 'probe', 0} end
-  redis.call('HSET', KEYS[1], 'probe', lease)
+  -- A probe whose worker died stops holding the others back after probeTtl.
+  if s[5] and now < (tonumber(s[6]) or 0) then return {0, 'probe', 0} end
+  redis.call('HSET', KEYS[1], 'probe', lease, 'probeUntil', now + math.min(probeTtl, leaseTtl))
 else
   local allowance = math.max(1, math.floor(share * limit + 1e-9))
   if (used or 0) >= allowance or (rem or 0) <= 0 then return {0, 'window', resetAt - now} end
@@ -65,7 +68,7 @@ local lease = ARGV[1]
 redis.call('ZREM', KEYS[2], lease)
 redis.call('ZREM', KEYS[3], lease)
 local wasProbe = redis.call('HGET', KEYS[1], 'probe') == lease
-if wasProbe then redis.call('HDEL', KEYS[1], 'probe') end
+if wasProbe then redis.call('HDEL', KEYS[1], 'probe', 'probeUntil') end
 if ARGV[2] ~= '1' then return 0 end
 local limit = tonumber(ARGV[3])
 local remaining = tonumber(ARGV[4])
@@ -81,7 +84,7 @@ local storedReset, storedRem, used = tonumber(s[1]), tonumber(s[2]), tonumber(s[
 if storedReset == nil or resetAt > storedReset + gap then
   -- The first answer of a newer window. Requests still out may count in it: assume they do.
   redis.call('HSET', KEYS[1], 'limit', limit, 'rem', remaining - pending, 'resetAt', resetAt, 'used', 1 + pending)
-  redis.call('HDEL', KEYS[1], 'probe')
+  redis.call('HDEL', KEYS[1], 'probe', 'probeUntil')
   redis.call('PEXPIRE', KEYS[1], stateTtl)
   return 1
 end

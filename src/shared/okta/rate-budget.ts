@@ -24,6 +24,8 @@ export interface RedisRateBudgetOptions {
   leaseTtlMs?: number;
   /** Wait after a refused probe (the window's first answer is still out). Default 150 ms. */
   probeRetryMs?: number;
+  /** A probe unanswered for this long no longer holds the others back (its worker may have died). Default 10000 ms. */
+  probeTtlMs?: number;
   /** Wait when the tenant's in-flight cap is full, uniform in [min, max]. Default 50–300 ms. */
   inFlightRetryMinMs?: number;
   inFlightRetryMaxMs?: number;
@@ -39,6 +41,7 @@ export const RATE_BUDGET_DEFAULTS = {
   tenantConcurrency: 10,
   leaseTtlMs: 65_000,
   probeRetryMs: 150,
+  probeTtlMs: 10_000,
   inFlightRetryMinMs: 50,
   inFlightRetryMaxMs: 300,
   stateTtlMs: 3_600_000,
@@ -66,7 +69,7 @@ export function createRedisRateBudget(redis: Redis, options: RedisRateBudgetOpti
     async acquire(tenantId, bucket, share) {
       const keys = rateBudgetKeys(o.keyPrefix, tenantId, bucket);
       const lease = randomBytes(9).toString('base64url');
-      const reply = (await acquireScript.run(redis, keys, [share, o.tenantConcurrency, lease, o.leaseTtlMs, o.stateTtlMs])) as [number, string?, number?];
+      const reply = (await acquireScript.run(redis, keys, [share, o.tenantConcurrency, lease, o.leaseTtlMs, o.stateTtlMs, o.probeTtlMs])) as [number, string?, number?];
       const now = Date.now();
       if (reply[0] === 1) {
         return {

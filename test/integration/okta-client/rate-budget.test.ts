@@ -130,13 +130,26 @@ describe('window accounting', () => {
     const old = await drain(b, t, 0.5);
     expect(old.grants).toHaveLength(4);
     await sleep(350);
-    // Requests still out hold the probe back: they may yet tell the new window.
-    expect(denied(await b.acquire(t, 'users', 0.5)).reason).toBe('probe');
-    await Promise.all(old.grants.map((g) => g.release()));
+    // Requests of the old window still out do not hold the probe back.
     const probe = granted(await b.acquire(t, 'users', 0.5));
     expect(denied(await b.acquire(t, 'users', 0.5)).reason).toBe('probe');
     await probe.release(answer(10, 9, 10_000));
-    expect((await drain(b, t, 0.5)).grants).toHaveLength(4);
+    // They may land in the new window: counted as spent there until they answer.
+    expect((await drain(b, t, 0.5)).grants).toHaveLength(0);
+    await Promise.all(old.grants.map((g) => g.release()));
+    const [state] = rateBudgetKeys(prefix, t, 'users');
+    expect(await redis.hget(state, 'used')).toBe('5');
+  });
+
+  it('a probe whose worker died holds the others back only until probeTtlMs', async () => {
+    const b = budget({ probeTtlMs: 300 });
+    const t = newTenant();
+    granted(await b.acquire(t, 'users', 0.5));
+    expect(denied(await b.acquire(t, 'users', 0.5)).reason).toBe('probe');
+    await sleep(350);
+    const second = granted(await b.acquire(t, 'users', 0.5));
+    await second.release(answer(10, 8, 5_000));
+    expect((await drain(b, t, 0.5)).grants.length).toBeGreaterThan(0);
   });
 
   it('a probe answered from the window we knew (our reset estimate was early) counts in that window', async () => {

@@ -26,6 +26,8 @@ export const pageJobSchema = z.object({
   limit: z.number().int().min(1).max(1000).optional(),
   /** For fan-out chains (members of one group): the parent object id. */
   parentId: z.string().min(1).max(200).optional(),
+  /** Times this page stepped aside for runs that have done less work (fairness); not carried to the next page. */
+  yields: z.number().int().min(0).optional(),
 });
 export type PageJob = z.infer<typeof pageJobSchema>;
 

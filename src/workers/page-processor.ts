@@ -37,7 +37,15 @@ export function createPageProcessor(deps: PageProcessorDeps) {
       await failRun(deps.store, run, { code: 'run_aborted', message: why });
       throw new UnrecoverableError(why);
     }
-    await deps.store.markRunRunning(run.runId, new Date().toISOString());
+    // Only the first job of a run has anything to mark; the others skip a store write.
+    if (run.status === 'queued') await deps.store.markRunRunning(run.runId, new Date().toISOString());
+    const stepAsideMs = (await deps.fairness?.admit(run.runId, run.counters.pages, data.yields ?? 0)) ?? 0;
+    if (stepAsideMs > 0) {
+      // Like a rate-limit wait: delayed, no attempt spent, no worker slot held.
+      await job.updateData({ ...data, yields: (data.yields ?? 0) + 1 });
+      await job.moveToDelayed(Date.now() + stepAsideMs, token);
+      throw new DelayedError();
+    }
     const stats = emptyStats();
     try {
       const creds = credentialsOf(tenant, deps.keyring, deps.domainPolicy);

@@ -7,6 +7,7 @@ import { isOktaError } from '../shared/okta/okta-errors.js';
 import { RESOURCE_SCOPE } from '../shared/resources.js';
 import type { ObjectType, ObjectWrite, RunRecord, SyncStore, TenantRecord } from '../shared/store/sync-store.js';
 import type { FanOutCoordinator, FanOutStep } from './fan-out.js';
+import type { FairnessGate } from './fairness-gate.js';
 import { pagePriority } from './page-priority.js';
 import type { FanOutSpec, ResourceSync } from './resources/resource-sync.js';
 import type { RunFinisher } from './run-finisher.js';
@@ -21,6 +22,8 @@ export interface PageStepDeps {
   finisher: RunFinisher;
   /** `OKTA_SYNC_LOG_FIRST_SYNC_DAYS`. */
   logFirstSyncDays: number;
+  /** Told when a run ends, so it stops counting as young. */
+  fairness?: FairnessGate;
 }
 
 /** One page job's inputs, resolved by the processor. */
@@ -53,9 +56,9 @@ export async function runPageStep(deps: PageStepDeps, input: PageStepInput): Pro
   await commit(deps, input, sync.type, `p${data.page}`, sync.toObjects(page.items));
   if (sync.polling) return pollingPage(deps, input, url, page);
   const next = nextOf(url, page);
-  if (next) await enqueueNext(deps, input, { ...data, page: data.page + 1, url: next });
+  if (next) await enqueueNext(deps, input, following(data, next));
   if (!sync.fanOut) {
-    if (!next) await deps.finisher.succeed(input.run, sync);
+    if (!next) await finish(deps, input);
     return;
   }
   const { list, empty } = sync.fanOut.children(page.items, data.mode);
@@ -63,7 +66,7 @@ export async function runPageStep(deps: PageStepDeps, input: PageStepInput): Pro
     // Changed but empty now: every child stored under them is gone, and no request is needed to know it.
     for (const parentId of empty) await sweepParent(deps, input, sync.fanOut.type, parentId, input.run.runId);
   }
-  await advance(deps, input, await deps.fanOut.listingPage(input.run.runId, data.page, list, !next));
+  await advance(deps, input, () => deps.fanOut.listingPage(input.run.runId, data.page, list, !next));
 }
 
 async function childPage(deps: PageStepDeps, input: PageStepInput, fanOut: FanOutSpec, parentId: string): Promise<void> {
@@ -77,15 +80,15 @@ async function childPage(deps: PageStepDeps, input: PageStepInput, fanOut: FanOu
     // The parent vanished mid-run (a group deleted): skip it, and whatever we stored under it is
     // gone too. Sweeping on behalf of a run id that wrote nothing marks every such child.
     await sweepParent(deps, input, fanOut.type, parentId, asRunId(`${input.run.runId}.gone`));
-    return advance(deps, input, await deps.fanOut.childEnded(input.run.runId, parentId));
+    return advance(deps, input, () => deps.fanOut.childEnded(input.run.runId, parentId));
   }
   await commit(deps, input, fanOut.type, `${parentId}.p${data.page}`, fanOut.toObjects(parentId, page.items));
   const next = nextOf(url, page);
-  if (next) return enqueueNext(deps, input, { ...data, page: data.page + 1, url: next });
+  if (next) return enqueueNext(deps, input, following(data, next));
   if (data.mode === 'incremental' && fanOut.sweepsParentInIncremental) {
     await sweepParent(deps, input, fanOut.type, parentId, input.run.runId);
   }
-  await advance(deps, input, await deps.fanOut.childEnded(input.run.runId, parentId));
+  await advance(deps, input, () => deps.fanOut.childEnded(input.run.runId, parentId));
 }
 
 /** System Log: keep the cursor after every page; an empty page means we caught up. */
@@ -94,19 +97,37 @@ async function pollingPage(deps: PageStepDeps, input: PageStepInput, url: string
   const cursor = page.nextUrl ?? url;
   await deps.store.setWatermark(tenant.tenantId, data.resource, cursor, new Date().toISOString());
   const next = page.items.length === 0 ? null : nextOf(url, page);
-  if (next) return enqueueNext(deps, input, { ...data, page: data.page + 1, url: next });
-  await deps.finisher.succeed(input.run, input.sync);
+  if (next) return enqueueNext(deps, input, following(data, next));
+  await finish(deps, input);
 }
 
-/** Starts the chains the coordinator handed us, then finishes the run if it is ours to finish. */
-async function advance(deps: PageStepDeps, input: PageStepInput, step: FanOutStep): Promise<void> {
+/**
+ * Takes a fan-out step, starts the chains it hands us, then finishes the run if it is ours to
+ * finish. Counters are flushed before the step, so the finisher (who steps last) finds every
+ * other chain's requests already counted when it marks the run final.
+ */
+async function advance(deps: PageStepDeps, input: PageStepInput, takeStep: () => Promise<FanOutStep>): Promise<void> {
   const { data } = input;
+  await flushStats(deps, input);
+  const step = await takeStep();
   for (const parentId of step.start) {
     await enqueueNext(deps, input, { tenantId: data.tenantId, runId: data.runId, resource: data.resource, mode: data.mode, page: 0, url: null, parentId });
   }
   if (!step.finish) return;
-  await deps.finisher.succeed(input.run, input.sync);
+  await finish(deps, input);
   await deps.fanOut.forget(input.run.runId);
+}
+
+async function finish(deps: PageStepDeps, input: PageStepInput): Promise<void> {
+  await flushStats(deps, input);
+  await deps.finisher.succeed(input.run, input.sync);
+  await deps.fairness?.forget(input.run.runId);
+}
+
+/** The job of the page after `data`: same chain, no fairness yields carried over. */
+function following(data: PageJob, url: string): PageJob {
+  const { yields: _yields, ...rest } = data;
+  return { ...rest, page: data.page + 1, url };
 }
 
 async function firstUrl(deps: PageStepDeps, input: PageStepInput): Promise<string> {
@@ -155,4 +176,11 @@ async function sweepParent(deps: PageStepDeps, input: PageStepInput, type: Objec
     oktaIdPrefix: `${parentId}:`,
   });
   if (deleted > 0) await deps.store.addRunCounters(input.run.runId, { deleted });
+}
+
+/** Adds this job's call counters to the run now (the processor adds whatever comes after). */
+async function flushStats(deps: PageStepDeps, input: PageStepInput): Promise<void> {
+  const delta = { ...input.stats };
+  for (const key of Object.keys(input.stats) as (keyof CallStats)[]) input.stats[key] = 0;
+  await deps.store.addRunCounters(input.run.runId, delta);
 }

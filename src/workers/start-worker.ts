@@ -13,6 +13,7 @@ import { openStore } from '../shared/store/open-store.js';
 import { backoffMs } from './job-outcome.js';
 import { createPageProcessor } from './page-processor.js';
 import { createFanOut } from './fan-out.js';
+import { createFairnessGate } from './fairness-gate.js';
 import { createScheduleProcessor } from './schedule-processor.js';
 import { createRunFinisher, failRun } from './run-finisher.js';
 import { asRunId } from '../shared/ids.js';
@@ -94,6 +95,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       // Each next page is its own trace, linked to the page that enqueued it.
       enqueuePage: (job, opts) => withLinkedTrace(SPAN.nextPage, { [ATTR.runId]: job.runId, [ATTR.page]: job.page }, () => addPageJob(queue, job, opts)),
       fanOut: createFanOut(redis, keyPrefix(config.queuePrefix)),
+      fairness: createFairnessGate(redis, keyPrefix(config.queuePrefix)),
       finisher: createRunFinisher({ store }),
       logFirstSyncDays: config.logFirstSyncDays,
       rateShare: config.rateShare,

@@ -232,8 +232,10 @@ export class SimOrg implements AdminTarget {
       this.counters.fault('error5xx');
       return this.finish(res, bucket, plan.error5xx === 503 ? oktaError(503, 'E0000010') : oktaError(500, 'E0000009'), headers);
     }
-    const params = new URLSearchParams(target.slice(pathname.length + 1));
-    const reply = match.route.handle({ store: this.store, target, pathname, params, pathParams: match.pathParams, nowMs: Date.now() });
+    // A cached page is valid until the next mutation, whichever route built it.
+    const reply = this.store.pages.get(target) ?? match.route.handle({
+      store: this.store, target, pathname, params: new URLSearchParams(target.slice(pathname.length + 1)), pathParams: match.pathParams, nowMs: Date.now(),
+    });
     if (this.faults.refusesPage(reply.pageLimit)) {
       this.counters.fault('bigPage500');
       return this.finish(res, bucket, oktaError(500, 'E0000009'), headers);

@@ -82,15 +82,9 @@ export async function startSyncCluster(options: { redisUrl: string; name: string
   return {
     store,
     async startSim(args) {
-      const child = spawn(process.execPath, [BIN, 'okta-sim', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      children.push(child);
-      child.stderr?.resume();
-      const line = await new Promise<string>((resolve, reject) => {
-        createInterface({ input: child.stdout! }).once('line', resolve);
-        child.once('exit', (code) => reject(new Error(`okta-sim exited ${code}`)));
-      });
-      child.stdout?.resume();
-      return (JSON.parse(line) as { orgs: SimOrgJson[] }).orgs;
+      const sim = await startSimProcess(args);
+      children.push(sim.child);
+      return sim.orgs;
     },
     startWorkers(count, concurrency) {
       for (let i = 0; i < count; i++) {
@@ -136,6 +130,18 @@ export async function startSyncCluster(options: { redisUrl: string; name: string
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** `okta-sync okta-sim …` in its own process (as real orgs are other servers). */
+export async function startSimProcess(args: string[]): Promise<{ orgs: SimOrgJson[]; child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [BIN, 'okta-sim', ...args], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr?.resume();
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`okta-sim exited ${code}`)));
+  });
+  child.stdout?.resume();
+  return { orgs: (JSON.parse(line) as { orgs: SimOrgJson[] }).orgs, child, stop: () => stop(child) };
 }
 
 /** How long a run took, from being queued to its final status. */

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Bench, BenchContext, BenchRow } from './bench-types.js';
 import { runMs, type SyncCluster, startSyncCluster } from './sync-cluster.js';
 
@@ -67,12 +68,12 @@ export async function measureFairness(cluster: SyncCluster, o: FairnessOptions):
   // processes on the machine) weighs on each alike; medians drop the outliers.
   for (let round = 0; round < o.rounds; round++) {
     for (const [i, t] of smalls.entries()) solo[i]!.push(runMs((await cluster.waitRuns(await cluster.sync(t, ['users'])))[0]!));
-    (await allSmall()).forEach((ms, i) => together[i]!.push(ms));
+    for (const [i, ms] of (await allSmall()).entries()) together[i]!.push(ms);
     const [bigRun] = await cluster.sync('big', ['users']);
     // Measure once the huge run is well under way: its attained service then marks it as old.
     while ((await cluster.runNow(bigRun!)).counters.pages < BIG_PAGES_BEFORE) await new Promise((r) => setTimeout(r, 10));
     const before = (await cluster.runNow(bigRun!)).counters.pages;
-    (await allSmall()).forEach((ms, i) => withBig[i]!.push(ms));
+    for (const [i, ms] of (await allSmall()).entries()) withBig[i]!.push(ms);
     const after = await cluster.runNow(bigRun!);
     if (after.status === 'running') roundsBesideBig++;
     else o.log(`warning: the huge run was ${after.status} before the small runs ended`);
@@ -112,27 +113,38 @@ export const syncFairnessBench: Bench = {
       const r = await measureFairness(cluster, o);
       ctx.log(`fairness: solo ${r.soloMs.join('/')} ms, together ${r.togetherMs.join('/')} ms, with huge ${r.withBigMs.join('/')} ms`);
       const scenario = `${o.smallTenants} x ${o.smallUsers} users beside ${o.bigUsers.toLocaleString('en-US')}`;
-      const worst = (xs: number[]) => Math.max(...xs);
+      const worstBy = (base: number[]) => r.withBigMs.reduce((w, ms, i) => (ms / base[i]! > r.withBigMs[w]! / base[w]! ? i : w), 0);
+      const vsWithout = worstBy(r.togetherMs);
+      const vsAlone = worstBy(r.soloMs);
+      const total = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
       return [
         {
           bench: this.name,
-          metric: `slowest small run with the huge tenant vs alone (${scenario})`,
-          ours: worst(r.withBigMs),
-          baseline: worst(r.soloMs),
+          metric: `worst small tenant's run, huge tenant mid-run vs not running (${scenario})`,
+          ours: r.withBigMs[vsWithout]!,
+          baseline: r.togetherMs[vsWithout]!,
           unit: 'ms',
           better: 'lower',
-          target: 'each <= 1.5x',
-          note: `worst per-tenant ratio ${r.ratioVsSolo.toFixed(2)}`,
+          target: '<= 1.5x slower',
+          note: `median of ${o.rounds} interleaved rounds; the huge runs wrote ${r.bigPagesDuring} pages meanwhile (they step aside)`,
         },
         {
           bench: this.name,
-          metric: 'worst per-tenant ratio, small runs with the huge tenant vs without it',
-          ours: r.ratioVsTogether,
-          baseline: null,
-          unit: 'x',
+          metric: 'all small tenants\' runs together, huge tenant mid-run vs not running',
+          ours: total(r.withBigMs),
+          baseline: total(r.togetherMs),
+          unit: 'ms',
           better: 'lower',
-          target: '<= 1.5',
-          note: `huge run wrote ${r.bigPagesDuring} pages meanwhile`,
+          target: '<= 1.5x slower',
+        },
+        {
+          bench: this.name,
+          metric: 'worst small tenant\'s run beside the huge one and the other small ones vs entirely alone',
+          ours: r.withBigMs[vsAlone]!,
+          baseline: r.soloMs[vsAlone]!,
+          unit: 'ms',
+          better: 'lower',
+          note: `${o.smallTenants} small runs at once share ${availableParallelism()} CPUs with each other, with or without the huge tenant`,
         },
       ];
     } finally {

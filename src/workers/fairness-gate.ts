@@ -43,7 +43,11 @@ if ARGV[2] == 'young' then
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2)
   return 0
 end
-if ARGV[2] == 'old' and redis.call('ZCARD', KEYS[1]) > 0 then return 1 end
+if ARGV[2] == 'old' then
+  -- Never wait for ourselves: this run may still be listed from its own young pages.
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  if redis.call('ZCARD', KEYS[1]) > 0 then return 1 end
+end
 return 0
 `;
 

@@ -18,7 +18,9 @@ export async function addTenant(box: Sandbox, sim: OktaSim, id: string, orgIndex
 
 /** `okta-sync sync … --wait --json` as a real process; returns the final runs. */
 export async function syncAndWait(box: Sandbox, tenantId: string, resources: string[], mode: 'full' | 'incremental' = 'full'): Promise<RunRecord[]> {
+  const t0 = Date.now();
   const res = await runCli(['sync', tenantId, '--resources', resources.join(','), '--mode', mode, '--wait', '--json'], box.env(), { timeoutMs: 120_000 });
+  process.stderr.write(`[sync] ${tenantId} ${mode} ${resources.join(',')}: ${Date.now() - t0} ms\n`);
   expect(res.code, res.stderr).toBe(0);
   const runs = (JSON.parse(res.stdout) as { runs: RunRecord[] }).runs;
   for (const run of runs) expect(run.status, `${run.resource}: ${JSON.stringify(run.error)}`).toBe('succeeded');

@@ -82,7 +82,9 @@ describe('sync engine: every resource, full and incremental', () => {
     const [updated, deprovisioned] = users.filter((u) => u !== removed && u !== notInG3);
     // Deleting a user touches every group it is in; a member of the deleted group would stay
     // stored under it until a full run, so take one that is not.
-    const groupsOf = (u: string) => truth.memberships.filter((m) => m.endsWith(`:${u}`)).length;
+    const groupCount = new Map<string, number>();
+    for (const m of truth.memberships) groupCount.set(m.split(':')[1]!, (groupCount.get(m.split(':')[1]!) ?? 0) + 1);
+    const groupsOf = (u: string) => groupCount.get(u) ?? 0;
     const hardDeleted = users
       .filter((u) => ![updated, deprovisioned, removed, notInG3].includes(u) && !inGroup(gDeleted!).includes(u))
       .sort((a, b) => groupsOf(a) - groupsOf(b))[0];
@@ -116,6 +118,9 @@ describe('sync engine: every resource, full and incremental', () => {
     expect(ids(alive([...users1.values()]))).toEqual([...after.users.map((u) => u.id), hardDeleted!].sort()); // hard deletes need a full run
     const groups1 = alive(await storedObjects(box, 'acme', 'group'));
     expect(ids(groups1)).toContain(newGroup);
+    // Groups whose membership moved were re-read too, so their usersCount is current.
+    const countOf = (g: string) => (groups1.find((o) => o.oktaId === g)!.data as { _embedded: { stats: { usersCount: number } } })._embedded.stats.usersCount;
+    for (const g of [g1!, g2!, g3!, g4!, everyone!]) expect(countOf(g), g).toBe(after.memberships.filter((m) => m.startsWith(`${g}:`)).length);
     // Memberships: exact, except those of the deleted group (invisible to an incremental query).
     const memberships1 = ids(alive(await storedObjects(box, 'acme', 'membership')));
     const ofDeletedGroup = truth.memberships.filter((m) => m.startsWith(`${gDeleted}:`));
@@ -136,5 +141,20 @@ describe('sync engine: every resource, full and incremental', () => {
     expect(runOf(fullAgain, 'users').counters.deleted).toBe(1);
     expect(runOf(fullAgain, 'groups').counters.deleted).toBe(1);
     expect(runOf(fullAgain, 'memberships').counters.deleted).toBe(ofDeletedGroup.length);
+  });
+
+  it('fan-out under a tight rate limit: member chains wait without failing and the result is exact', async () => {
+    const tight = await startOktaSim({ orgs: 1, users: 300, groups: 8, apps: 1, logs: 1, seed: 8, rateLimits: { groups: 10, other: 6 }, rateWindowSeconds: 1 });
+    try {
+      await addTenant(box, tight, 'tight', 0);
+      const [run] = await syncAndWait(box, 'tight', ['memberships']);
+      const t = await truthOf(tight, 0);
+      expect(ids(alive(await storedObjects(box, 'tight', 'membership')))).toEqual(t.memberships);
+      expect(run!.counters.objects).toBe(t.memberships.length);
+      // 8 requests against 3 a second (half of 6): the chains were delayed, not failed.
+      expect(run!.counters.rateLimitWaitMs).toBeGreaterThan(0);
+    } finally {
+      await tight.close();
+    }
   });
 });

@@ -27,6 +27,11 @@ describe('fairness gate', () => {
     expect(await gate.admit('old', 50, 1)).toBe(150);
     expect(await gate.admit('old', 50, 2)).toBe(0); // bounded: the page runs anyway
     expect(await gate.admit('middle', 7, 0)).toBe(0); // neither young nor old
+    // A run that grew old while still listed from its own young pages does not wait for itself.
+    expect(await gate.admit('grown', 1, 0)).toBe(0);
+    await gate.forget('young');
+    expect(await gate.admit('grown', 50, 0)).toBe(0);
+    await gate.admit('young', 2, 0);
     await gate.forget('young');
     expect(await gate.admit('old', 50, 0)).toBe(0);
   });

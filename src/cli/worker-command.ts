@@ -22,16 +22,16 @@ export function workerCommand(config: () => Config, onExit: (code: number) => vo
         throw new UsageError('--concurrency takes a whole number from 1 to 1000');
       }
       const logger = createLogger({ level: cfg.logLevel, name: 'worker' });
-      // Signals that arrive while the worker is still starting are honoured once it has started.
-      let pending: NodeJS.Signals | undefined;
+      // A signal while starting (e.g. waiting for an unreachable Redis) exits at once: no job is
+      // in flight yet, and startup may be stuck on a dependency that never answers.
       let onSignal = (signal: NodeJS.Signals) => {
-        pending ??= signal;
+        logger.warn({ signal }, 'signal while starting: exiting');
+        onExit(1);
       };
       process.on('SIGTERM', () => onSignal('SIGTERM'));
       process.on('SIGINT', () => onSignal('SIGINT'));
       const handle = await startWorker(cfg, { concurrency, logger });
       onSignal = drainOnSignal(handle, cfg.shutdownGraceMs, logger, onExit);
-      if (pending) onSignal(pending);
     });
 }
 

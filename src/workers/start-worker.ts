@@ -8,7 +8,7 @@ import { createOktaHttp } from '../shared/okta/okta-http.js';
 import { createRedisRateBudget } from '../shared/okta/rate-budget.js';
 import { createTokenService } from '../shared/okta/token-service.js';
 import { addPageJob, openSyncQueue } from '../shared/queue.js';
-import { createRedis, keyPrefix } from '../shared/redis.js';
+import { createRedis, keyPrefix, type Redis } from '../shared/redis.js';
 import { openStore } from '../shared/store/open-store.js';
 import { backoffMs } from './job-outcome.js';
 import { createPageProcessor } from './page-processor.js';
@@ -71,7 +71,8 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     const store = instrumentStore(await openStore(config.storeUrl), metrics);
     releasers.push(() => store.close());
     const redis = createRedis(config.redisUrl);
-    releasers.push(() => redis.quit().catch(() => redis.disconnect()));
+    releasers.push(() => closeRedis(redis));
+    redis.on('error', redisErrorLogger(logger));
     redisStatus = () => redis.status;
     await runStartupChecks({ redis, store, keyring, logger });
     const queue = openSyncQueue(redis, config.queuePrefix);
@@ -153,6 +154,29 @@ function readiness(phase: 'starting' | 'ready' | 'draining', redisStatus: string
   if (phase !== 'ready') return { ready: false, reason: phase };
   if (redisStatus !== 'ready') return { ready: false, reason: `redis ${redisStatus}` };
   return { ready: true };
+}
+
+/** ioredis prints every failed reconnect to stderr unless the connection has a listener: log them, once per 10 s. */
+function redisErrorLogger(logger: Logger): (err: Error) => void {
+  let last = 0;
+  return (err) => {
+    if (Date.now() - last < 10_000) return;
+    last = Date.now();
+    logger.warn({ err: { message: err.message } }, 'redis connection error (retrying)');
+  };
+}
+
+/** `quit()` waits for Redis to answer, forever while it is unreachable: then just disconnect. */
+async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((resolve) => {
+      timer = setTimeout(resolve, 5_000);
+    });
+    await Promise.race([redis.quit(), timeout]).catch(() => undefined);
+    clearTimeout(timer);
+  }
+  redis.disconnect();
 }
 
 /** Releasers run in reverse order of acquisition; one failing does not stop the others. */

@@ -50,15 +50,15 @@ export function parseJob<N extends JobName>(name: N, data: unknown): JobData<N> 
   return JOB_SCHEMAS[name].parse(data) as JobData<N>;
 }
 
-/**
- * Deterministic job id of page `page` of a run (or of a fan-out chain under `parentId`).
- * BullMQ ignores an add with an id that still exists, which is what keeps a chain single.
- */
 /** Scheduler id of a (tenant, resource) schedule: one schedule per pair, replaced on update. */
 export function scheduleId(tenantId: string, resource: string): string {
   return `schedule.${tenantId}.${resource}`;
 }
 
+/**
+ * Deterministic job id of page `page` of a run (or of a fan-out chain under `parentId`).
+ * BullMQ ignores an add with an id that still exists, which is what keeps a chain single.
+ */
 export function pageJobId(job: Pick<PageJob, 'runId' | 'page' | 'parentId'>): string {
   return job.parentId === undefined ? `${job.runId}.p${job.page}` : `${job.runId}.${job.parentId}.p${job.page}`;
 }

@@ -72,6 +72,7 @@ describe('graceful shutdown of a worker', () => {
       expect((await probe(port, '/healthz'))?.status).toBe(200);
       const metrics = await probe(port, '/metrics');
       expect(metrics?.status).toBe(200);
+      expect(metrics?.body).toContain('okta_sync_queue_jobs');
       const runId = await s.startSync('drain');
       const inFlight = await pageBecomesActive(runId, 1);
       const signalled = Date.now();

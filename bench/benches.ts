@@ -1,8 +1,19 @@
 import type { Bench } from './bench-types.js';
 import { e2eThroughputBench } from './e2e-throughput.js';
+import { simThroughputBench } from './okta-sim-throughput.js';
+import { rateBudgetBench } from './rate-budget.js';
 import { rssBench } from './rss-200k.js';
 import { syncFairnessBench } from './sync-fairness.js';
 import { syncThroughputBench } from './sync-throughput.js';
+import { tokenCacheBench } from './token-cache.js';
 
 /** Every benchmark, in the order the table prints them. Each issue's bench registers here. */
-export const benches: Bench[] = [e2eThroughputBench, rssBench, syncThroughputBench, syncFairnessBench];
+export const benches: Bench[] = [
+  simThroughputBench,
+  e2eThroughputBench,
+  rssBench,
+  tokenCacheBench,
+  rateBudgetBench,
+  syncThroughputBench,
+  syncFairnessBench,
+];

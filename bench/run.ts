@@ -75,7 +75,10 @@ export function formatTable(rows: BenchRow[]): string {
 }
 
 function ratio(r: BenchRow): string {
-  if (r.baseline === null || !Number.isFinite(r.ours) || r.baseline === 0) return '-';
+  if (r.baseline === null || !Number.isFinite(r.ours)) return '-';
+  // A zero on the better side (0 429s against some) has no finite ratio: say so plainly.
+  if (r.better === 'lower' && r.ours === 0) return r.baseline === 0 ? 'equal' : 'none vs some';
+  if (r.baseline === 0) return r.ours === 0 ? 'equal' : '-';
   const x = r.better === 'higher' ? r.ours / r.baseline : r.baseline / r.ours;
   return `${x.toFixed(2)}x ${x >= 1 ? 'better' : 'worse'}`;
 }

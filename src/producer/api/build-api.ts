@@ -1,5 +1,4 @@
 import { createBullBoard } from '@bull-board/api';
-import type { IServerAdapter } from '@bull-board/api/typings/app';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import swagger from '@fastify/swagger';
@@ -87,9 +86,7 @@ function bullBoard(deps: ApiDeps) {
   serverAdapter.setBasePath('/admin/queues');
   createBullBoard({
     queues: [new BullMQAdapter(deps.queue)],
-    // @bull-board/fastify 9.10.1 carries its own copy of @bull-board/api 9.10.1: same shape, separate
-    // declarations (a private field), so the types disagree while the objects work together.
-    serverAdapter: serverAdapter as unknown as IServerAdapter,
+    serverAdapter,
     options: { uiConfig: { boardTitle: 'okta-sync' } },
   });
   return serverAdapter.registerPlugin();

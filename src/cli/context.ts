@@ -7,6 +7,7 @@ import { openSyncQueue } from '../shared/queue.js';
 import { createRedis, type Redis } from '../shared/redis.js';
 import { openStore } from '../shared/store/open-store.js';
 import type { SyncStore } from '../shared/store/sync-store.js';
+import { runReleasers } from '../shared/releasers.js';
 
 /**
  * Lazily opened resources for one CLI command, closed in reverse order by `close()`.
@@ -58,14 +59,7 @@ export class CliContext {
     return this.queueC;
   }
 
-  async close(): Promise<void> {
-    for (const release of this.releasers.reverse()) {
-      try {
-        await release();
-      } catch {
-        // best effort on the way out
-      }
-    }
-    this.releasers.length = 0;
+  close(): Promise<void> {
+    return runReleasers(this.releasers);
   }
 }

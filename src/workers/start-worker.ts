@@ -25,6 +25,7 @@ import { queueTelemetry } from '../shared/telemetry/queue-telemetry.js';
 import { ATTR, SPAN, withLinkedTrace } from '../shared/telemetry/spans.js';
 import { instrumentStore } from '../shared/telemetry/store-telemetry.js';
 import { runStartupChecks } from './startup-checks.js';
+import { runReleasers } from '../shared/releasers.js';
 
 export interface WorkerOptions {
   /** Jobs run at once in this process, default `WORKER_CONCURRENCY`. */
@@ -177,16 +178,4 @@ async function closeRedis(redis: Redis): Promise<void> {
     clearTimeout(timer);
   }
   redis.disconnect();
-}
-
-/** Releasers run in reverse order of acquisition; one failing does not stop the others. */
-async function runReleasers(releasers: (() => Promise<unknown>)[]): Promise<void> {
-  for (const release of releasers.reverse()) {
-    try {
-      await release();
-    } catch {
-      // Closing is best effort; the process is ending.
-    }
-  }
-  releasers.length = 0;
 }

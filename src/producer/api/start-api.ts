@@ -14,6 +14,7 @@ import { createMetrics } from '../../shared/telemetry/metrics.js';
 import { instrumentOktaHttp } from '../../shared/telemetry/okta-telemetry.js';
 import type { ApiDeps } from './api-deps.js';
 import { buildApi } from './build-api.js';
+import { runReleasers } from '../../shared/releasers.js';
 
 export interface StartApiOptions {
   /** Port to listen on, default 3000 (0 = any free port). */
@@ -136,15 +137,4 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-async function runReleasers(releasers: (() => Promise<unknown>)[]): Promise<void> {
-  for (const release of releasers.reverse()) {
-    try {
-      await release();
-    } catch {
-      // Closing is best effort; the process is ending.
-    }
-  }
-  releasers.length = 0;
 }

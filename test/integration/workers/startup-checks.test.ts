@@ -12,6 +12,8 @@ import { runStartupChecks } from '../../../src/workers/startup-checks.js';
 
 /** The worker's startup checks against a real redis-server of their own (its policy is changed). */
 const available = redisServerAvailable();
+// These tests start (and restart) a private redis-server: without one on PATH they cannot run.
+if (!available) console.warn(`[worker startup checks] skipped: no redis-server on PATH (apt-get install -y redis-server)`);
 let server: PrivateRedis;
 let redis: Redis;
 const lines: string[] = [];
@@ -62,7 +64,7 @@ async function configError(promise: Promise<unknown>): Promise<ConfigError> {
   return error as ConfigError;
 }
 
-describe.skipIf(!available)('worker startup checks', () => {
+describe.skipIf(!available)(available ? 'worker startup checks' : 'worker startup checks (skipped: no redis-server on PATH)', () => {
   const keyring = parseKeyring(generateKeySpec('k1'));
 
   it('passes quietly on a noeviction Redis with a keyring that decrypts every stored credential', async () => {

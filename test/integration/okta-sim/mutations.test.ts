@@ -38,10 +38,23 @@ const activeUser = (): User => sim.org(0).truth().users.find((u) => u.status ===
 const logsSince = async (iso: string): Promise<LogEvent[]> =>
   (await apiGet(org, `/api/v1/logs?since=${q(iso)}&until=${q(new Date(Date.now() + 60_000).toISOString())}&limit=1000`, token)).json<LogEvent[]>();
 
+/**
+ * An instant strictly before the next mutation's `lastUpdated` and after every earlier one: the
+ * simulator stamps changes with `max(now, last stamp + 1 ms)`, so a change in the same millisecond
+ * as `before` would not be `gt before` (seen once in CI).
+ */
+async function instantBeforeNextMutation(): Promise<string> {
+  const pause = () => new Promise((r) => setTimeout(r, 5));
+  await pause();
+  const before = new Date().toISOString();
+  await pause();
+  return before;
+}
+
 describe('mutations', () => {
   it('updates a user: visible on the next read (no stale cached page) and to an incremental search', async () => {
     const user = activeUser();
-    const before = new Date().toISOString();
+    const before = await instantBeforeNextMutation();
     expect((await apiGet(org, `/api/v1/users/${user.id}`, token)).json<User>().profile['firstName']).not.toBe('Renamed');
     await mutate({ op: 'updateUser', id: user.id, profile: { firstName: 'Renamed' } });
     expect((await apiGet(org, `/api/v1/users/${user.id}`, token)).json<User>().profile['firstName']).toBe('Renamed');
@@ -51,7 +64,7 @@ describe('mutations', () => {
 
   it('deprovisions a user: gone from the plain list, found by search, logged', async () => {
     const user = activeUser();
-    const before = new Date().toISOString();
+    const before = await instantBeforeNextMutation();
     await mutate([{ op: 'deprovisionUser', id: user.id }]);
     const plain = (await listAll<User>(org, '/api/v1/users', token)).items;
     expect(plain.map((u) => u.id)).not.toContain(user.id);
@@ -64,7 +77,7 @@ describe('mutations', () => {
     const membership = truth.memberships.find((m) => truth.groups.some((g) => g.type !== 'BUILT_IN' && m.startsWith(`${g.id}:`)))!;
     const [groupId, userId] = membership.split(':') as [string, string];
     const groupBefore = truth.groups.find((g) => g.id === groupId)!;
-    const before = new Date().toISOString();
+    const before = await instantBeforeNextMutation();
     await mutate({ ops: [{ op: 'deleteUser', id: userId }] });
     expect((await apiGet(org, `/api/v1/users/${userId}`, token)).status).toBe(404);
     expect((await changedSince('2000-01-01T00:00:00Z')).map((u) => u.id)).not.toContain(userId);
@@ -81,7 +94,7 @@ describe('mutations', () => {
 
   it('adds users and memberships, moving lastMembershipUpdated and usersCount', async () => {
     const group = sim.org(0).truth().groups.find((g) => g.type !== 'BUILT_IN')!;
-    const before = new Date().toISOString();
+    const before = await instantBeforeNextMutation();
     const countBefore = (await apiGet(org, `/api/v1/groups/${group.id}?expand=stats`, token)).json<Group>()._embedded!.stats.usersCount;
     const other = activeUser();
     const otherWasMember = sim.org(0).truth().memberships.includes(`${group.id}:${other.id}`);

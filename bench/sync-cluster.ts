@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import type { Queue } from 'bullmq';
 import { putTenant } from '../src/producer/tenant-service.js';
 import { generateKeySpec, parseKeyring } from '../src/shared/crypto.js';
@@ -15,6 +14,7 @@ import { createRedis, type Redis } from '../src/shared/redis.js';
 import type { Resource } from '../src/shared/resources.js';
 import { openStore } from '../src/shared/store/open-store.js';
 import type { RunRecord, SyncMode, SyncStore } from '../src/shared/store/sync-store.js';
+import { BIN } from './e2e-harness.js';
 
 /**
  * A whole okta-sync deployment for sync benches and tests: simulator and worker processes of the
@@ -43,19 +43,6 @@ export interface SyncCluster {
   /** Polls the store until every run is final. */
   waitRuns(runIds: readonly string[], timeoutMs?: number): Promise<RunRecord[]>;
   close(): Promise<void>;
-}
-
-const BIN = findBin();
-
-function findBin(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'bin', 'okta-sync');
-    if (existsSync(candidate) && existsSync(join(dir, 'package.json'))) return candidate;
-    const up = dirname(dir);
-    if (up === dir) throw new Error('bin/okta-sync not found above this file');
-    dir = up;
-  }
 }
 
 export async function startSyncCluster(options: { redisUrl: string; name: string; env?: Record<string, string> }): Promise<SyncCluster> {

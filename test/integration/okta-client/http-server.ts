@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { OktaError } from '../../../src/shared/okta/okta-errors.js';
 
 /**
  * A real HTTP server on port 0 for the Okta client tests: each test sets `handler`; the server
@@ -37,3 +38,14 @@ export async function startTestServer(): Promise<TestServer> {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Awaits a promise that must reject with an OktaError, and returns that error. */
+export async function failure(promise: Promise<unknown>): Promise<OktaError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof OktaError) return error;
+    throw error;
+  }
+  throw new Error('expected an OktaError');
+}

@@ -14,13 +14,14 @@ import {
   type RateDenial,
 } from '../../../src/shared/okta/okta-client.js';
 import type { OktaCredentials } from '../../../src/shared/okta/okta-credentials.js';
-import { OktaError, isOktaError } from '../../../src/shared/okta/okta-errors.js';
+import { isOktaError } from '../../../src/shared/okta/okta-errors.js';
 import { createOktaHttp, type OktaHttp } from '../../../src/shared/okta/okta-http.js';
 import { createRedisRateBudget } from '../../../src/shared/okta/rate-budget.js';
 import type { AccessToken } from '../../../src/shared/okta/token-request.js';
 import { createTokenService, type TokenProvider } from '../../../src/shared/okta/token-service.js';
 import { createRedis, keyPrefix, type Redis } from '../../../src/shared/redis.js';
 import { startTestServer, type TestServer } from './http-server.js';
+import { failure } from './http-server.js';
 
 /**
  * The Okta client against real HTTP servers (a node:http server on port 0 for shapes Okta should
@@ -90,16 +91,6 @@ const creds = (origin: string): OktaCredentials => ({
 
 function client(extra: { budget?: RateBudget; tokens?: TokenProvider; onRequest?: (e: OktaRequestEvent) => void } = {}): OktaClient {
   return createOktaClient({ http, tokens: extra.tokens ?? fakeTokens(), ...(extra.budget ? { budget: extra.budget } : {}), ...(extra.onRequest ? { onRequest: extra.onRequest } : {}) });
-}
-
-async function failure(promise: Promise<unknown>): Promise<OktaError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof OktaError) return error;
-    throw error;
-  }
-  throw new Error('expected an OktaError');
 }
 
 const page = (c: OktaClient, path: string, stats: CallStats = emptyStats(), share = 0.5) =>

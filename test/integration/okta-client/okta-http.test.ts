@@ -1,8 +1,8 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OktaError } from '../../../src/shared/okta/okta-errors.js';
 import { createOktaHttp, type OktaHttp, type OktaHttpOptions } from '../../../src/shared/okta/okta-http.js';
 import { sleep, startTestServer, type TestServer } from './http-server.js';
+import { failure } from './http-server.js';
 
 /** The undici layer against a real node:http server on port 0: pool, timeouts, size cap, gzip, no redirects, resets. */
 let server: TestServer;
@@ -27,16 +27,6 @@ function http(options: OktaHttpOptions = {}): OktaHttp {
   const c = createOktaHttp(options);
   clients.push(c);
   return c;
-}
-
-async function failure(promise: Promise<unknown>): Promise<OktaError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof OktaError) return error;
-    throw error;
-  }
-  throw new Error('expected an OktaError');
 }
 
 const get = (c: OktaHttp, path = '/api/v1/users') => c.request({ method: 'GET', url: `${server.origin}${path}`, headers: { authorization: 'Bearer t' } });

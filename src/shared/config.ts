@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { ConfigError } from './errors.js';
 
 /**
@@ -19,6 +20,11 @@ export interface Config {
   allowInsecureLoopback: boolean;
   /** `OKTA_SYNC_CUSTOM_DOMAINS`: extra allowed tenant hosts (custom Okta domains), comma separated. */
   customDomains: string[];
+  /**
+   * `OKTA_SYNC_WEBHOOK_ALLOW`: hosts (exact names) and IPs or CIDRs that outgoing webhooks may reach
+   * although they resolve to private, loopback or link-local addresses; comma separated, default none.
+   */
+  webhookAllow: string[];
   /** `OKTA_SYNC_RATE_SHARE`, default 0.5: fraction of each Okta rate-limit bucket we may spend. */
   rateShare: number;
   /** `OKTA_SYNC_TENANT_CONCURRENCY`, default 10: requests in flight per tenant across the cluster. */
@@ -64,6 +70,7 @@ export function readConfig(env: Env = process.env): Config {
     apiKeys: list(env.OKTA_SYNC_API_KEYS),
     allowInsecureLoopback: bool(env, 'OKTA_SYNC_ALLOW_INSECURE_LOOPBACK', false),
     customDomains: list(env.OKTA_SYNC_CUSTOM_DOMAINS).map((d) => d.toLowerCase()),
+    webhookAllow: webhookAllow(env),
     rateShare: num(env, 'OKTA_SYNC_RATE_SHARE', 0.5, { min: 0.01, max: 1 }),
     tenantConcurrency: int(env, 'OKTA_SYNC_TENANT_CONCURRENCY', 10, { min: 1, max: 75 }),
     workerConcurrency: int(env, 'WORKER_CONCURRENCY', 10, { min: 1, max: 1000 }),
@@ -126,6 +133,20 @@ function storeUrl(env: Env): string {
     return value;
   }
   throw new ConfigError('STORE_URL', 'must start with sqlite: or mongodb:// (or mongodb+srv://)');
+}
+
+function webhookAllow(env: Env): string[] {
+  const entries = list(env.OKTA_SYNC_WEBHOOK_ALLOW).map((e) => e.toLowerCase());
+  for (const entry of entries) {
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const validPrefix = prefix === undefined || (/^[0-9]{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    const hostname = prefix === undefined && family === 0 && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(entry);
+    if (extra !== undefined || !(hostname || (family !== 0 && validPrefix))) {
+      throw new ConfigError('OKTA_SYNC_WEBHOOK_ALLOW', `entry "${entry}" is neither a host name nor an IP address or CIDR`);
+    }
+  }
+  return entries;
 }
 
 function queuePrefix(env: Env): string {

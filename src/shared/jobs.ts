@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { RESOURCES } from './resources.js';
-import { SYNC_MODES } from './store/sync-store.js';
+import { SYNC_MODES, WEBHOOK_EVENTS } from './store/sync-store.js';
 import { TENANT_ID_PATTERN } from './ids.js';
 
 /**
@@ -39,9 +39,27 @@ export const scheduleJobSchema = z.object({
 });
 export type ScheduleJob = z.infer<typeof scheduleJobSchema>;
 
+/** Outgoing webhooks have their own queue, so a slow receiver never holds a sync worker's slot. */
+export const WEBHOOK_QUEUE = 'webhooks';
+
+/**
+ * One webhook delivery. The payload is built when the event happens (so every retry sends the same
+ * body); the URL and secret are read from the store at each attempt and never enter Redis.
+ */
+export const webhookJobSchema = z.object({
+  tenantId,
+  event: z.enum(WEBHOOK_EVENTS),
+  /** Deterministic (event + run): also the job id, so an event enqueued twice is delivered once. */
+  deliveryId: z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/),
+  /** The JSON body sent, without object data (counts and cursors only). */
+  payload: z.record(z.string(), z.unknown()),
+});
+export type WebhookJob = z.infer<typeof webhookJobSchema>;
+
 export const JOB_SCHEMAS = {
   page: pageJobSchema,
   schedule: scheduleJobSchema,
+  webhook: webhookJobSchema,
 } as const;
 export type JobName = keyof typeof JOB_SCHEMAS;
 export type JobData<N extends JobName> = z.infer<(typeof JOB_SCHEMAS)[N]>;

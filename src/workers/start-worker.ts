@@ -26,6 +26,8 @@ import { ATTR, SPAN, withLinkedTrace } from '../shared/telemetry/spans.js';
 import { instrumentStore } from '../shared/telemetry/store-telemetry.js';
 import { runStartupChecks } from './startup-checks.js';
 import { runReleasers } from '../shared/releasers.js';
+import { createRunNotifier, notifyingFinishedRuns } from './run-notifier.js';
+import { startWebhookWorker } from './webhook-worker.js';
 
 export interface WorkerOptions {
   /** Jobs run at once in this process, default `WORKER_CONCURRENCY`. */
@@ -69,13 +71,17 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
           });
     if (health) releasers.push(() => health.close());
     const keyring = parseKeyring(config.encryptionKeys);
-    const store = instrumentStore(await openStore(config.storeUrl), metrics);
-    releasers.push(() => store.close());
+    const observedStore = instrumentStore(await openStore(config.storeUrl), metrics);
+    releasers.push(() => observedStore.close());
     const redis = createRedis(config.redisUrl);
     releasers.push(() => closeRedis(redis));
     redis.on('error', redisErrorLogger(logger));
     redisStatus = () => redis.status;
-    await runStartupChecks({ redis, store, keyring, logger });
+    await runStartupChecks({ redis, store: observedStore, keyring, logger });
+    // Outgoing webhooks: their own queue and worker; every run this process ends is notified (flow step 7).
+    const webhooks = await startWebhookWorker({ config, redis, store: observedStore, keyring, metrics, logger });
+    releasers.push(() => webhooks.close());
+    const store = notifyingFinishedRuns(observedStore, createRunNotifier({ store: observedStore, queue: webhooks.queue, logger }), logger);
     const queue = openSyncQueue(redis, config.queuePrefix);
     releasers.push(() => queue.close());
     metrics.watchQueue(queue);

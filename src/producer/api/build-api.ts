@@ -13,6 +13,7 @@ import { objectRoutes } from './routes/object-routes.js';
 import { scheduleRoutes } from './routes/schedule-routes.js';
 import { syncRoutes } from './routes/sync-routes.js';
 import { tenantRoutes } from './routes/tenant-routes.js';
+import { webhookRoutes } from './routes/webhook-routes.js';
 
 /** Request bodies above 1 MiB are refused with 413 before they are parsed. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -76,6 +77,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     syncRoutes(api, deps);
     scheduleRoutes(api, deps);
     objectRoutes(api, deps);
+    webhookRoutes(api, deps);
   });
   app.register(bullBoard(deps), { prefix: '/admin/queues' });
   return app;

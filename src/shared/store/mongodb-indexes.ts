@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import type { RunId, TenantId } from '../ids.js';
 import type { Resource } from '../resources.js';
-import type { ObjectType, RunRecord, TenantRecord } from './sync-store.js';
+import type { ObjectType, RunRecord, TenantRecord, WebhookRecord } from './sync-store.js';
 
 /**
  * The MongoDB collections: the logical collections of DESIGN.md "Store", same names as the
@@ -13,10 +13,14 @@ export const COLLECTIONS = {
   runs: 'runs',
   runPages: 'run_pages',
   syncState: 'sync_state',
+  webhooks: 'webhooks',
 } as const;
 
 /** A tenant keyed by its id. */
 export type TenantDoc = TenantRecord & { _id: TenantId };
+
+/** A tenant's webhook keyed by the tenant id (one per tenant, so `_id` is the only index needed). */
+export type WebhookDoc = WebhookRecord & { _id: TenantId };
 
 export interface ObjectDoc {
   tenantId: TenantId;

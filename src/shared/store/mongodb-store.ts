@@ -11,6 +11,7 @@ import {
   type RunPageDoc,
   type SyncStateDoc,
   type TenantDoc,
+  type WebhookDoc,
 } from './mongodb-indexes.js';
 import {
   ACTIVE_RUN_STATUSES,
@@ -25,6 +26,7 @@ import {
   type SyncStore,
   type TenantRecord,
   type TenantStatus,
+  type WebhookRecord,
 } from './sync-store.js';
 
 /** Database used when the URL names none (`mongodb://host:27017`). */
@@ -40,6 +42,7 @@ export class MongoStore implements SyncStore {
   private readonly runs: Collection<RunDoc>;
   private readonly runPages: Collection<RunPageDoc>;
   private readonly syncState: Collection<SyncStateDoc>;
+  private readonly webhooks: Collection<WebhookDoc>;
 
   private constructor(
     private readonly client: MongoClient,
@@ -50,6 +53,7 @@ export class MongoStore implements SyncStore {
     this.runs = db.collection<RunDoc>(COLLECTIONS.runs);
     this.runPages = db.collection<RunPageDoc>(COLLECTIONS.runPages);
     this.syncState = db.collection<SyncStateDoc>(COLLECTIONS.syncState);
+    this.webhooks = db.collection<WebhookDoc>(COLLECTIONS.webhooks);
   }
 
   /** Connects and creates the indexes; the database is the URL's path, `okta_sync` by default. */
@@ -93,6 +97,7 @@ export class MongoStore implements SyncStore {
 
   async deleteTenant(tenantId: TenantId, options: { purgeData: boolean }): Promise<boolean> {
     const removed = (await this.tenants.deleteOne({ _id: tenantId })).deletedCount > 0;
+    await this.webhooks.deleteOne({ _id: tenantId });
     if (options.purgeData) {
       await Promise.all([
         this.objects.deleteMany({ tenantId }),
@@ -102,6 +107,23 @@ export class MongoStore implements SyncStore {
       ]);
     }
     return removed;
+  }
+
+  async putWebhook(w: WebhookRecord): Promise<{ created: boolean }> {
+    const { createdAt, ...fields } = w;
+    const result = await this.webhooks.updateOne({ _id: w.tenantId }, { $set: fields, $setOnInsert: { createdAt } }, { upsert: true });
+    return { created: result.upsertedCount > 0 };
+  }
+
+  async getWebhook(tenantId: TenantId): Promise<WebhookRecord | undefined> {
+    const doc = await this.webhooks.findOne({ _id: tenantId });
+    if (!doc) return undefined;
+    const { _id, ...record } = doc;
+    return record;
+  }
+
+  async deleteWebhook(tenantId: TenantId): Promise<boolean> {
+    return (await this.webhooks.deleteOne({ _id: tenantId })).deletedCount > 0;
   }
 
   async createRunUnlessActive(run: RunRecord): Promise<{ run: RunRecord; created: boolean }> {

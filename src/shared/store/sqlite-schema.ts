@@ -59,4 +59,12 @@ CREATE TABLE IF NOT EXISTS sync_state (
   updated_at TEXT NOT NULL,
   PRIMARY KEY (tenant_id, resource)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS webhooks (
+  tenant_id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  events TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
 `;

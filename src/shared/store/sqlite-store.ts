@@ -16,8 +16,10 @@ import {
   type SyncStore,
   type TenantRecord,
   type TenantStatus,
+  type WebhookRecord,
 } from './sync-store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { deleteWebhookRow, getWebhookRow, putWebhookRow } from './sqlite-webhooks.js';
 
 /** Counter name → column, the one place both directions are spelled out. */
 const COUNTER_COLUMNS: Readonly<Record<keyof RunCounters, string>> = {
@@ -94,6 +96,7 @@ export class SqliteStore implements SyncStore {
   async deleteTenant(tenantId: TenantId, options: { purgeData: boolean }): Promise<boolean> {
     const tx = this.db.transaction(() => {
       const removed = this.db.prepare('DELETE FROM tenants WHERE tenant_id = ?').run(tenantId).changes > 0;
+      deleteWebhookRow(this.db, tenantId);
       if (options.purgeData) {
         for (const table of ['objects', 'runs', 'run_pages', 'sync_state']) {
           this.db.prepare(`DELETE FROM ${table} WHERE tenant_id = ?`).run(tenantId);
@@ -102,6 +105,18 @@ export class SqliteStore implements SyncStore {
       return removed;
     });
     return tx.immediate();
+  }
+
+  async putWebhook(webhook: WebhookRecord): Promise<{ created: boolean }> {
+    return putWebhookRow(this.db, webhook);
+  }
+
+  async getWebhook(tenantId: TenantId): Promise<WebhookRecord | undefined> {
+    return getWebhookRow(this.db, tenantId);
+  }
+
+  async deleteWebhook(tenantId: TenantId): Promise<boolean> {
+    return deleteWebhookRow(this.db, tenantId);
   }
 
   async createRunUnlessActive(run: RunRecord): Promise<{ run: RunRecord; created: boolean }> {

@@ -131,13 +131,27 @@ export interface SweepQuery {
   oktaIdPrefix?: string;
 }
 
+export const WEBHOOK_EVENTS = ['run.finished', 'objects.changed'] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** A tenant's outgoing webhook (one per tenant); removed with the tenant. */
+export interface WebhookRecord {
+  tenantId: TenantId;
+  url: string;
+  /** The signing secret, encrypted with the keyring (never plaintext, never returned). */
+  secret: string;
+  events: WebhookEvent[];
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface SyncStore {
   // tenants
   putTenant(tenant: TenantRecord): Promise<{ created: boolean }>;
   getTenant(tenantId: TenantId): Promise<TenantRecord | undefined>;
   listTenants(): Promise<TenantRecord[]>;
   setTenantStatus(tenantId: TenantId, status: TenantStatus, at: string): Promise<void>;
-  /** Removes the tenant; with `purgeData` also its objects, runs and sync state. */
+  /** Removes the tenant and its webhook; with `purgeData` also its objects, runs and sync state. */
   deleteTenant(tenantId: TenantId, options: { purgeData: boolean }): Promise<boolean>;
 
   // runs
@@ -166,6 +180,12 @@ export interface SyncStore {
   // sync state
   getWatermark(tenantId: TenantId, resource: Resource): Promise<string | undefined>;
   setWatermark(tenantId: TenantId, resource: Resource, watermark: string, at: string): Promise<void>;
+
+  // webhooks
+  /** Creates or replaces the tenant's webhook (keeps `createdAt` on replace). */
+  putWebhook(webhook: WebhookRecord): Promise<{ created: boolean }>;
+  getWebhook(tenantId: TenantId): Promise<WebhookRecord | undefined>;
+  deleteWebhook(tenantId: TenantId): Promise<boolean>;
 
   close(): Promise<void>;
 }

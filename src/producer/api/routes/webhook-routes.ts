@@ -57,8 +57,12 @@ export function webhookRoutes(app: FastifyInstance, deps: ApiDeps): void {
     tags,
     params: tenantIdParams,
     body: webhookBody,
-    responses: { 200: { description: 'the webhook (without its secret)', schema: webhookView }, ...errors },
-    handler: async ({ params, body }) => {
+    responses: {
+      200: { description: 'replaced; the webhook (without its secret)', schema: webhookView },
+      201: { description: 'created; the webhook (without its secret)', schema: webhookView },
+      ...errors,
+    },
+    handler: async ({ params, body, reply }) => {
       const tenantId = await requireTenant(params.tenantId);
       // Only what is knowable without DNS; every delivery checks the resolved addresses again.
       const check = checkWebhookUrl(body.url, policy);
@@ -75,6 +79,7 @@ export function webhookRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { created } = await deps.store.putWebhook(record);
       deps.logger.info({ tenantId, host: check.url.host, events: body.events, created }, 'webhook set');
       const stored = await deps.store.getWebhook(tenantId);
+      reply.code(created ? 201 : 200);
       return view(stored ?? record);
     },
   });

@@ -1,6 +1,7 @@
 import type { Keyring } from '../shared/crypto.js';
 import { credentialContext } from '../shared/okta/okta-credentials.js';
 import type { SyncStore } from '../shared/store/sync-store.js';
+import { rotateWebhookSecrets } from './rotate-webhook-secrets.js';
 
 export interface RotationReport {
   /** The key every credential is now encrypted with (the keyring's first). */
@@ -10,6 +11,8 @@ export interface RotationReport {
   reencrypted: number;
   /** Tenants whose credential no key of the keyring can decrypt (left untouched). */
   failed: string[];
+  /** Webhook signing secrets re-encrypted by this call (issue 16). */
+  webhookSecrets: number;
 }
 
 /**
@@ -39,5 +42,6 @@ export async function rotateCredentials(deps: { store: SyncStore; keyring: Keyri
     await deps.store.putTenant({ ...current, auth: { ...current.auth, credential } });
     reencrypted++;
   }
-  return { primaryKid, tenants: tenants.length, reencrypted, failed };
+  const webhookSecrets = await rotateWebhookSecrets(deps, failed);
+  return { primaryKid, tenants: tenants.length, reencrypted, failed, webhookSecrets };
 }

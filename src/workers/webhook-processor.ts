@@ -44,7 +44,15 @@ export function createWebhookProcessor(deps: WebhookProcessorDeps) {
       return;
     }
     const host = safeHost(webhook.url);
-    const secret = deps.keyring.decrypt(webhook.secret, webhookSecretContext(tenantId));
+    let secret: string;
+    try {
+      secret = deps.keyring.decrypt(webhook.secret, webhookSecretContext(tenantId));
+    } catch {
+      // A key removed from the keyring before `keys rotate`: retrying cannot help.
+      deps.metrics.attempt('failed', data.event, 0);
+      log.error('webhook secret cannot be decrypted with the keyring; delivery dropped');
+      throw new UnrecoverableError('webhook secret cannot be decrypted');
+    }
     const body = JSON.stringify(data.payload);
     const timestamp = String(Math.floor(Date.now() / 1000));
     const headers = {

@@ -138,12 +138,15 @@ describe('CLI: tenant verify and keys rotate', () => {
     const env = h.box.env({ OKTA_SYNC_ENCRYPTION_KEYS: `${newKey},${h.box.encryptionKeys}` });
     const tenants = await h.store.listTenants();
     expect(tenants.every((t) => t.auth.credential.startsWith('v1.test.'))).toBe(true);
+    const webhook = { url: 'https://hooks.example.com/x', secret: 'whsec-rotate-0123456789', events: ['run.finished'] };
+    expect((await h.call({ method: 'PUT', url: '/v1/tenants/good/webhook', payload: webhook })).statusCode).toBe(201);
     const first = await runCli(['keys', 'rotate'], env);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toEqual({ primaryKid: 'k2', tenants: tenants.length, reencrypted: tenants.length, failed: [] });
+    expect(JSON.parse(first.stdout)).toEqual({ primaryKid: 'k2', tenants: tenants.length, reencrypted: tenants.length, failed: [], webhookSecrets: 1 });
     const second = await runCli(['keys', 'rotate'], env);
-    expect(JSON.parse(second.stdout)).toMatchObject({ reencrypted: 0 });
+    expect(JSON.parse(second.stdout)).toMatchObject({ reencrypted: 0, webhookSecrets: 0 });
+    expect((await h.store.getWebhook(asTenantId('good')))?.secret).toMatch(/^v1\.k2\./);
     expect((await h.store.listTenants()).every((t) => t.auth.credential.startsWith('v1.k2.'))).toBe(true);
     // The old key can go: verify still works with only the new one.
     const verified = await runCli(['tenant', 'verify', 'good'], h.box.env({ OKTA_SYNC_ENCRYPTION_KEYS: newKey }));

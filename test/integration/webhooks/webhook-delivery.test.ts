@@ -134,6 +134,17 @@ describe('webhook deliveries', () => {
     expect(ofDelivery(`run.finished.${runId}`)).toHaveLength(1);
   });
 
+  it('a failed run is notified with its error code, and objects.changed is left out when nothing was written', async () => {
+    respond = () => 200;
+    const { run } = await store.createRunUnlessActive(runRecord(asTenantId('acme'), 'groups', { status: 'running' }));
+    const quiet = notifyingFinishedRuns(store, createRunNotifier({ store, queue: webhooks.queue, logger: createLogger({ level: 'silent' }) }), createLogger({ level: 'silent' }));
+    await quiet.finishRun(run.runId, { status: 'failed', at: new Date().toISOString(), error: { code: 'okta_invalid_client', message: 'bad secret' } });
+    const d = await waitFor(async () => ofDelivery(`run.finished.${run.runId}`)[0], 30_000, 'failed run delivery');
+    expect(JSON.parse(d.body)).toMatchObject({ status: 'failed', errorCode: 'okta_invalid_client', resource: 'groups' });
+    expect(d.body).not.toContain('bad secret');
+    expect(await webhooks.queue.getJob(`objects.changed.${run.runId}`)).toBeUndefined();
+  });
+
   it('a receiver failing the first 3 attempts gets the delivery once it acknowledges', async () => {
     const base = receiver.received.length;
     respond = (n) => (n - base < 3 ? 503 : 200);

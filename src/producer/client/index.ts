@@ -86,6 +86,17 @@ export interface Schedule {
 /** Per resource: `{every: '15m', mode}` sets or replaces, `null` removes, absent leaves alone. */
 export type ScheduleChanges = Partial<Record<Resource, { every: string; mode?: SyncMode } | null>>;
 
+export type WebhookEvent = 'run.finished' | 'objects.changed';
+
+/** A tenant's webhook as the API shows it (never with its secret). */
+export interface Webhook {
+  tenantId: string;
+  url: string;
+  events: WebhookEvent[];
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface SyncedObject<T = unknown> {
   tenantId: string;
   type: string;
@@ -202,6 +213,20 @@ export class OktaSyncClient {
 
   async getSchedule(tenantId: string): Promise<Partial<Record<Resource, Schedule>>> {
     return (await this.call<{ schedules: Partial<Record<Resource, Schedule>> }>('GET', `/v1/tenants/${seg(tenantId)}/schedule`)).body.schedules;
+  }
+
+  /** Sets or replaces the tenant's webhook (README "Webhooks"); `secret` signs deliveries and is never returned. */
+  async setWebhook(tenantId: string, input: { url: string; secret: string; events: WebhookEvent[] }): Promise<{ webhook: Webhook; created: boolean }> {
+    const { status, body } = await this.call<Webhook>('PUT', `/v1/tenants/${seg(tenantId)}/webhook`, { body: input });
+    return { webhook: body, created: status === 201 };
+  }
+
+  async getWebhook(tenantId: string): Promise<Webhook> {
+    return (await this.call<Webhook>('GET', `/v1/tenants/${seg(tenantId)}/webhook`)).body;
+  }
+
+  async deleteWebhook(tenantId: string): Promise<void> {
+    await this.call('DELETE', `/v1/tenants/${seg(tenantId)}/webhook`);
   }
 
   /** One page of synced objects. */

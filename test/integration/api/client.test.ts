@@ -79,6 +79,18 @@ describe('OktaSyncClient against a listening API and a real worker', () => {
     expect(Object.keys(await client.getSchedule('acme'))).toEqual(['users']);
   });
 
+  it('webhooks', async () => {
+    const { webhook, created } = await client.setWebhook('acme', { url: 'https://hooks.example.com/x', secret: 'whsec-client-0123456789', events: ['run.finished'] });
+    expect([created, webhook.url, webhook.events]).toEqual([true, 'https://hooks.example.com/x', ['run.finished']]);
+    expect(await client.getWebhook('acme')).not.toHaveProperty('secret');
+    await client.deleteWebhook('acme');
+    await expect(client.getWebhook('acme')).rejects.toMatchObject({ status: 404 });
+    await expect(client.setWebhook('acme', { url: 'https://10.0.0.1/', secret: 'whsec-client-0123456789', events: ['run.finished'] })).rejects.toMatchObject({
+      status: 400,
+      fields: { url: expect.any(String) },
+    });
+  });
+
   it('turns API errors into typed OktaSyncApiError', async () => {
     const notFound = await client.getTenant('ghost').catch((e: unknown) => e);
     expect(notFound).toBeInstanceOf(OktaSyncApiError);

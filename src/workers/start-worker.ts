@@ -69,7 +69,8 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
           });
     if (health) releasers.push(() => health.close());
     const keyring = parseKeyring(config.encryptionKeys);
-    const store = instrumentStore(await openStore(config.storeUrl), metrics);
+    const feed = { enabled: config.changeFeed, onAppended: metrics.feedAppended };
+    const store = instrumentStore(await openStore(config.storeUrl, { feed }), metrics);
     releasers.push(() => store.close());
     const redis = createRedis(config.redisUrl);
     releasers.push(() => closeRedis(redis));

@@ -133,7 +133,7 @@ describe('change feed end to end', () => {
     expect(users.map((e) => `${e.op} ${e.oktaId}`).sort()).toEqual(
       [`upsert ${updated}`, `upsert ${deprovisioned}`, `upsert ${added}`, `delete ${hardDeleted}`].sort(),
     );
-    expect((users.find((e) => e.oktaId === updated)?.data as { profile: { title: string } }).profile.title).toBe('Feed Reader');
+    expect((users.find((e) => e.oktaId === updated)!.data as { profile: { title: string } }).profile.title).toBe('Feed Reader');
     expect(users.find((e) => e.op === 'delete')).not.toHaveProperty('data');
     // The hard-deleted user's memberships went with it.
     const memberships = changed.filter((e) => e.type === 'membership' && e.oktaId.endsWith(`:${hardDeleted}`));

@@ -15,7 +15,8 @@ import type { ObjectType, ObjectWrite, PageCommit } from './sync-store.js';
 /**
  * The feed's tables. `change_feeds` holds each tenant's head and how far retention has purged
  * (kept when a tenant's data is purged, so seqs are never reused); `change_runs` the range each
- * run wrote. `objects.data_hash` is added to files created before the feed existed.
+ * run wrote. `objects.data_hash` is added to files created before the feed existed. No index on
+ * `changed_at`: it would cost every write, while the daily purge can afford a scan per tenant.
  */
 export const SQLITE_FEED_SCHEMA = `
 CREATE TABLE IF NOT EXISTS changes (
@@ -28,7 +29,6 @@ CREATE TABLE IF NOT EXISTS changes (
   changed_at TEXT NOT NULL,
   PRIMARY KEY (tenant_id, seq)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS changes_by_time ON changes (changed_at);
 CREATE TABLE IF NOT EXISTS change_feeds (
   tenant_id TEXT PRIMARY KEY,
   head INTEGER NOT NULL,
@@ -178,11 +178,12 @@ export class SqliteChangeFeed {
   /** Removes entries older than `before` (retention); each tenant remembers how far it purged. */
   purgeBefore(before: string): number {
     const tx = this.db.transaction(() => {
-      const purged = this.db
-        .prepare('SELECT tenant_id, MAX(seq) AS upto FROM changes WHERE changed_at < ? GROUP BY tenant_id')
-        .all(before) as Row[];
+      const tenants = this.db.prepare('SELECT tenant_id FROM change_feeds').all() as Row[];
+      const uptoOf = this.db.prepare('SELECT MAX(seq) AS upto FROM changes WHERE tenant_id = ? AND changed_at < ?');
       let removed = 0;
-      for (const { tenant_id: tenantId, upto } of purged) {
+      for (const { tenant_id: tenantId } of tenants) {
+        const upto = (uptoOf.get(tenantId, before) as Row).upto;
+        if (upto === null || upto === undefined) continue;
         removed += this.db.prepare('DELETE FROM changes WHERE tenant_id = ? AND seq <= ?').run(tenantId, upto).changes;
         this.db.prepare('UPDATE change_feeds SET purged_through = MAX(purged_through, ?) WHERE tenant_id = ?').run(upto, tenantId);
       }

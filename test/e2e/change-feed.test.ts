@@ -11,7 +11,7 @@ import { type ChangeEntry, decodeFeedCursor } from '../../src/shared/store/chang
 import { SqliteStore } from '../../src/shared/store/sqlite-store.js';
 import { OBJECT_TYPES } from '../../src/shared/store/sync-store.js';
 import { createSandbox, type Sandbox } from '../helpers/fixtures.js';
-import { startCliProcess, stopProcess, waitFor } from '../helpers/processes.js';
+import { runCli, startCliProcess, stopProcess, waitFor } from '../helpers/processes.js';
 import { probe } from '../helpers/sync-scenario.js';
 import { addTenant, mutate, storedObjects, syncAndWait, truthOf } from './sync-harness.js';
 
@@ -213,6 +213,16 @@ describe('change feed end to end', () => {
       expect(error).toBeInstanceOf(OktaSyncApiError);
       expect(error).toMatchObject({ status: 410, code: 'cursor_expired', restartCursor: all.at(-1)!.cursor });
       expect(await client.listChanges('acme', { after: (error as OktaSyncApiError).restartCursor! })).toEqual({ items: [], next: all.at(-1)!.cursor });
+
+      // The CLI says the same: exit 1 with the cursor to restart from; bad input is usage (2).
+      const expired = await runCli(['changes', 'acme', '--after', all[0]!.cursor], box.env());
+      expect(expired.code).toBe(1);
+      expect(expired.stderr).toContain('cursor_expired');
+      expect(expired.stderr).toContain(`restartCursor ${all.at(-1)!.cursor}`);
+      const restarted = await runCli(['changes', 'acme', '--after', all.at(-1)!.cursor], box.env());
+      expect(restarted).toMatchObject({ code: 0, stdout: '' });
+      expect((await runCli(['changes', 'acme', '--types', 'user,widget'], box.env())).code).toBe(2);
+      expect((await runCli(['changes', 'acme', '--after', 'not-a-cursor!'], box.env())).code).toBe(2);
     });
   });
 });

@@ -1,4 +1,5 @@
 import type { Bench } from './bench-types.js';
+import { changeFeedBench } from './change-feed.js';
 import { e2eThroughputBench } from './e2e-throughput.js';
 import { simThroughputBench } from './okta-sim-throughput.js';
 import { rateBudgetBench } from './rate-budget.js';
@@ -16,4 +17,5 @@ export const benches: Bench[] = [
   rateBudgetBench,
   syncThroughputBench,
   syncFairnessBench,
+  changeFeedBench,
 ];

@@ -4,6 +4,7 @@ import { generateKeySpec } from './shared/crypto.js';
 import { UsageError } from './shared/errors.js';
 import { flushTelemetry } from './shared/telemetry/spans.js';
 import { apiCommand } from './cli/api-command.js';
+import { changesCommand } from './cli/changes-command.js';
 import { CliContext } from './cli/context.js';
 import { demoCommand } from './cli/demo-command.js';
 import { EXIT, reportError } from './cli/exit.js';
@@ -52,6 +53,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   program.addCommand(syncCommand(run));
   program.addCommand(runsCommand(run));
   program.addCommand(exportCommand(run));
+  program.addCommand(changesCommand(run));
   program.addCommand(demoCommand(exit));
   program
     .command('okta-sim')

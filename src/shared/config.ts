@@ -41,6 +41,11 @@ export interface Config {
   shutdownGraceMs: number;
   /** `OKTA_SYNC_LOG_FIRST_SYNC_DAYS`, default 7: how far back a first System Log sync starts (max 90). */
   logFirstSyncDays: number;
+  /**
+   * `OKTA_SYNC_CHANGE_FEED`, default true. False makes workers write no change-feed entries:
+   * only for measuring the feed's cost (bench "change feed"); consumers then miss changes.
+   */
+  changeFeed: boolean;
   /** True when any `OTEL_*` exporter setting is present; telemetry stays off otherwise. */
   otelEnabled: boolean;
   /** The `OTEL_*` variables, handed to the OpenTelemetry SDK untouched. */
@@ -79,6 +84,7 @@ export function readConfig(env: Env = process.env): Config {
     metricsPort: blank(env.METRICS_PORT) ? undefined : int(env, 'METRICS_PORT', 0, { min: 0, max: 65535 }),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 25_000, { min: 0, max: 3_600_000 }),
     logFirstSyncDays: int(env, 'OKTA_SYNC_LOG_FIRST_SYNC_DAYS', 7, { min: 1, max: 90 }),
+    changeFeed: bool(env, 'OKTA_SYNC_CHANGE_FEED', true),
     otelEnabled: Boolean(
       otelEnv.OTEL_EXPORTER_OTLP_ENDPOINT ||
         otelEnv.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||

@@ -71,7 +71,8 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
           });
     if (health) releasers.push(() => health.close());
     const keyring = parseKeyring(config.encryptionKeys);
-    const observedStore = instrumentStore(await openStore(config.storeUrl), metrics);
+    const feed = { enabled: config.changeFeed, onAppended: metrics.feedAppended };
+    const observedStore = instrumentStore(await openStore(config.storeUrl, { feed }), metrics);
     releasers.push(() => observedStore.close());
     const redis = createRedis(config.redisUrl);
     releasers.push(() => closeRedis(redis));
@@ -81,7 +82,16 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     // Outgoing webhooks: their own queue and worker; every run this process ends is notified (flow step 7).
     const webhooks = await startWebhookWorker({ config, redis, store: observedStore, keyring, metrics, logger });
     releasers.push(() => webhooks.close());
-    const store = notifyingFinishedRuns(observedStore, createRunNotifier({ store: observedStore, queue: webhooks.queue, logger }), logger);
+    const store = notifyingFinishedRuns(observedStore, createRunNotifier({
+        store: observedStore,
+        queue: webhooks.queue,
+        logger,
+        // objects.changed names the run's cursor range in the change feed (none when it appended nothing).
+        feedRange: async (run) => {
+          const range = await observedStore.feedRangeOfRun(run.runId);
+          return range ? { from: range.afterCursor, to: range.lastCursor } : undefined;
+        },
+      }), logger);
     const queue = openSyncQueue(redis, config.queuePrefix);
     releasers.push(() => queue.close());
     metrics.watchQueue(queue);

@@ -15,7 +15,9 @@ describe('readConfig', () => {
       logLevel: 'info',
       allowInsecureLoopback: false,
       otelEnabled: false,
+      changeFeed: true,
     });
+    expect(readConfig({ OKTA_SYNC_CHANGE_FEED: 'false' }).changeFeed).toBe(false);
   });
 
   it.each([
@@ -26,6 +28,7 @@ describe('readConfig', () => {
     ['OKTA_SYNC_RATE_SHARE', '1.5'],
     ['OKTA_SYNC_RATE_SHARE', 'half'],
     ['OKTA_SYNC_TENANT_CONCURRENCY', '0'],
+    ['OKTA_SYNC_CHANGE_FEED', 'off'],
     ['WORKER_CONCURRENCY', '2.5'],
     ['QUEUE_PREFIX', 'has space'],
     ['LOG_LEVEL', 'loud'],

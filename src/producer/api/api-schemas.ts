@@ -116,6 +116,35 @@ export const objectsView = z.object({
   next: z.string().nullable(),
 });
 
+const objectType = z.enum(OBJECT_TYPES);
+export const changesQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  after: z.string().min(1).max(40).optional().describe('a `cursor` or `next` from an earlier read; absent: from the oldest retained entry'),
+  types: z
+    .string()
+    .max(200)
+    .transform((s) => s.split(',').map((t) => t.trim()).filter(Boolean))
+    .pipe(z.array(objectType, { error: `must be a comma separated list of ${OBJECT_TYPES.join(', ')}` }))
+    .optional()
+    .describe(`comma separated: ${OBJECT_TYPES.join(', ')}`),
+});
+export const changesView = z.object({
+  items: z.array(
+    z.object({
+      cursor: z.string(),
+      op: z.enum(['upsert', 'delete']),
+      type: objectType,
+      oktaId: z.string(),
+      data: z.unknown().optional().describe('the object as stored (upserts only)'),
+      changedAt: z.string(),
+    }),
+  ),
+  next: z.string().describe('where to resume; returned also when there is nothing new'),
+});
+export const expiredView = z.object({
+  error: z.object({ code: z.literal('cursor_expired'), message: z.string(), restartCursor: z.string() }),
+});
+
 const resourceCheck = z.object({ readable: z.boolean(), scope: z.string(), note: z.string().optional() });
 export const verifyView = z.object({
   tenantId: z.string(),

@@ -8,6 +8,7 @@ import { registerAuth } from './api-auth.js';
 import type { ApiDeps } from './api-deps.js';
 import { createApiKeys } from './api-keys.js';
 import { toHttpError } from './http-errors.js';
+import { changeRoutes } from './routes/change-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { objectRoutes } from './routes/object-routes.js';
 import { scheduleRoutes } from './routes/schedule-routes.js';
@@ -78,6 +79,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     scheduleRoutes(api, deps);
     objectRoutes(api, deps);
     webhookRoutes(api, deps);
+    changeRoutes(api, deps);
   });
   app.register(bullBoard(deps), { prefix: '/admin/queues' });
   return app;

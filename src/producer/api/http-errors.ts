@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { NotFoundError, OktaSyncError, ValidationError } from '../../shared/errors.js';
+import { CursorExpiredError } from '../../shared/store/change-feed.js';
 
 /** The JSON error body of every non-2xx answer (DESIGN.md "HTTP API"). */
 export interface ErrorBody {
-  error: { code: string; message: string; fields?: Record<string, string> };
+  /** `restartCursor` only on 410 `cursor_expired` (the change feed). */
+  error: { code: string; message: string; fields?: Record<string, string>; restartCursor?: string };
 }
 
 /** A request the API refuses with a given status and stable code (409, 401, 415…). */
@@ -36,6 +38,9 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
     return answer(400, 'bad_request', `invalid ${Object.keys(fields).join(', ')}`, fields);
   }
   if (error instanceof NotFoundError) return answer(404, 'not_found', error.message);
+  if (error instanceof CursorExpiredError) {
+    return { status: 410, body: { error: { code: error.code, message: error.message, restartCursor: error.restartCursor } } };
+  }
   const fastify = fastifyError(error);
   if (fastify) return fastify;
   return answer(500, 'internal', 'internal error');

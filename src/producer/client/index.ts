@@ -121,6 +121,38 @@ export interface ListObjectsOptions {
   includeDeleted?: boolean;
 }
 
+export type ObjectType = 'user' | 'group' | 'membership' | 'app' | 'app_user' | 'log_event';
+
+/** One change-feed entry: an object created or changed (`upsert`, with its data) or deleted. */
+export interface ChangeEntry<T = unknown> {
+  /** Opaque; pass as `after` to read what came after this entry. */
+  cursor: string;
+  op: 'upsert' | 'delete';
+  type: ObjectType;
+  oktaId: string;
+  data?: T;
+  changedAt: string;
+}
+
+export interface ChangePage<T = unknown> {
+  items: ChangeEntry<T>[];
+  /** Always set: pass as `after` to resume, also when nothing was new. */
+  next: string;
+}
+
+export interface ChangesOptions {
+  /** Resume after this cursor; absent: the oldest retained entry. */
+  after?: string;
+  types?: ObjectType[];
+  /** Entries per request, 1..1000, default 100. */
+  limit?: number;
+  /** Keep polling for new entries once caught up (until `signal` aborts), default false. */
+  follow?: boolean;
+  /** Pause between polls when caught up and following, default 2000 ms. */
+  pollMs?: number;
+  signal?: AbortSignal;
+}
+
 export interface OktaSyncClientOptions {
   /** e.g. `https://okta-sync.internal` (a path prefix is kept). */
   baseUrl: string;
@@ -140,6 +172,8 @@ export class OktaSyncApiError extends Error {
   readonly code: string;
   /** Field path → what is wrong, on 400s. */
   readonly fields: Record<string, string>;
+  /** On `cursor_expired` (410): the change-feed cursor to resume from after re-reading the objects. */
+  restartCursor?: string;
   constructor(status: number, code: string, message: string, fields: Record<string, string> = {}, options?: { cause?: unknown }) {
     super(message, options);
     this.status = status;
@@ -249,6 +283,38 @@ export class OktaSyncClient {
     } while (after !== undefined);
   }
 
+  /**
+   * One page of the tenant's change feed. A cursor older than retention throws an
+   * `OktaSyncApiError` with code `cursor_expired` (status 410) and `restartCursor`: re-read
+   * `objects()`, then resume from that cursor.
+   */
+  async listChanges<T = unknown>(tenantId: string, options: Omit<ChangesOptions, 'follow' | 'pollMs' | 'signal'> = {}): Promise<ChangePage<T>> {
+    const q = new URLSearchParams();
+    if (options.limit !== undefined) q.set('limit', String(options.limit));
+    if (options.after !== undefined) q.set('after', options.after);
+    if (options.types && options.types.length > 0) q.set('types', options.types.join(','));
+    const query = q.size > 0 ? `?${q}` : '';
+    return (await this.call<ChangePage<T>>('GET', `/v1/tenants/${seg(tenantId)}/changes${query}`)).body;
+  }
+
+  /**
+   * The change feed entry by entry, from `after` until caught up (or, with `follow`, until
+   * `signal` aborts). Keep the `cursor` of the last entry you handled to resume exactly after it.
+   */
+  async *changes<T = unknown>(tenantId: string, options: ChangesOptions = {}): AsyncGenerator<ChangeEntry<T>> {
+    let after = options.after;
+    const { follow, pollMs, signal, ...page } = options;
+    for (;;) {
+      signal?.throwIfAborted();
+      const { items, next }: ChangePage<T> = await this.listChanges<T>(tenantId, { ...page, ...(after === undefined ? {} : { after }) });
+      yield* items;
+      after = next;
+      if (items.length >= (options.limit ?? 100)) continue;
+      if (!follow) return;
+      await abortableSleep(pollMs ?? 2_000, signal);
+    }
+  }
+
   /** Polls a run until it is final (succeeded, failed or cancelled); throws `wait_timeout` after `timeoutMs`. */
   async waitForRun(runId: string, options: { timeoutMs?: number; pollMs?: number; signal?: AbortSignal } = {}): Promise<Run> {
     const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
@@ -284,14 +350,29 @@ export class OktaSyncClient {
     const text = await res.body.text();
     const json = text === '' ? undefined : safeJson(text);
     if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, body: json as T };
-    const error = (json as { error?: { code?: unknown; message?: unknown; fields?: unknown } } | undefined)?.error;
-    throw new OktaSyncApiError(
+    const error = (json as { error?: { code?: unknown; message?: unknown; fields?: unknown; restartCursor?: unknown } } | undefined)?.error;
+    const failure = new OktaSyncApiError(
       res.statusCode,
       typeof error?.code === 'string' ? error.code : `http_${res.statusCode}`,
       typeof error?.message === 'string' ? error.message : `${method} ${path.split('?')[0]} answered ${res.statusCode}`,
       typeof error?.fields === 'object' && error.fields !== null ? (error.fields as Record<string, string>) : {},
     );
+    if (typeof error?.restartCursor === 'string') failure.restartCursor = error.restartCursor;
+    throw failure;
   }
+}
+
+function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      if (signal?.aborted) reject(signal.reason);
+      else resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 function safeJson(text: string): unknown {

@@ -31,6 +31,8 @@ export interface ObjectDoc {
   syncedAt: string;
   runId: RunId;
   deletedAt: string | null;
+  /** Content hash of `data` (change-feed.ts); absent on objects written before the feed. */
+  dataHash?: string | null;
 }
 
 /**

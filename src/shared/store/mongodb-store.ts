@@ -1,7 +1,9 @@
-import { type Collection, type Db, type Filter, MongoClient, type UpdateFilter } from 'mongodb';
+import { type ClientSession, type Collection, type Db, type Filter, MongoClient, type UpdateFilter } from 'mongodb';
 import type { RunId, TenantId } from '../ids.js';
 import type { Resource } from '../resources.js';
+import type { ChangeFeedOptions, ChangesPage, ChangesQuery, FeedRange } from './change-feed.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { ensureFeedIndexes, type HashedWrite, MongoChangeFeed, supportsTransactions } from './mongodb-change-feed.js';
 import {
   COLLECTIONS,
   ensureIndexes,
@@ -43,10 +45,13 @@ export class MongoStore implements SyncStore {
   private readonly runPages: Collection<RunPageDoc>;
   private readonly syncState: Collection<SyncStateDoc>;
   private readonly webhooks: Collection<WebhookDoc>;
+  private readonly feed: MongoChangeFeed;
 
   private constructor(
     private readonly client: MongoClient,
     db: Db,
+    transactions: boolean,
+    feedOptions: ChangeFeedOptions,
   ) {
     this.tenants = db.collection<TenantDoc>(COLLECTIONS.tenants);
     this.objects = db.collection<ObjectDoc>(COLLECTIONS.objects);
@@ -54,17 +59,18 @@ export class MongoStore implements SyncStore {
     this.runPages = db.collection<RunPageDoc>(COLLECTIONS.runPages);
     this.syncState = db.collection<SyncStateDoc>(COLLECTIONS.syncState);
     this.webhooks = db.collection<WebhookDoc>(COLLECTIONS.webhooks);
+    this.feed = new MongoChangeFeed(client, db, this.objects, transactions, feedOptions);
   }
 
   /** Connects and creates the indexes; the database is the URL's path, `okta_sync` by default. */
-  static async connect(url: string): Promise<MongoStore> {
+  static async connect(url: string, options: { feed?: ChangeFeedOptions } = {}): Promise<MongoStore> {
     // ignoreUndefined: an absent optional field stays absent instead of becoming null.
     const client = new MongoClient(url, { ignoreUndefined: true });
     await client.connect();
     try {
       const db = client.db(mongoDatabaseName(url));
-      await ensureIndexes(db);
-      return new MongoStore(client, db);
+      await Promise.all([ensureIndexes(db), ensureFeedIndexes(db)]);
+      return new MongoStore(client, db, await supportsTransactions(db), options.feed ?? {});
     } catch (error) {
       await client.close();
       throw error;
@@ -104,6 +110,7 @@ export class MongoStore implements SyncStore {
         this.runs.deleteMany({ tenantId }),
         this.runPages.deleteMany({ tenantId }),
         this.syncState.deleteMany({ tenantId }),
+        this.feed.purgeTenant(tenantId),
       ]);
     }
     return removed;
@@ -199,30 +206,12 @@ export class MongoStore implements SyncStore {
 
   /**
    * Not one transaction (a standalone server has none), so ordered for a safe retry: objects are
-   * upserted first (idempotent), then the page is recorded, and only the commit that recorded it
-   * counts it. A failure before the record leaves the page uncounted for the retry to count.
+   * upserted first (idempotent; with their feed entries, see mongodb-change-feed.ts), then the
+   * page is recorded, and only the commit that recorded it counts it. A failure before the record
+   * leaves the page uncounted for the retry to count.
    */
   async commitPage(page: PageCommit): Promise<boolean> {
-    if (page.objects.length > 0) {
-      await this.objects.bulkWrite(
-        page.objects.map((o) => ({
-          updateOne: {
-            filter: { tenantId: page.tenantId, type: page.type, oktaId: o.oktaId },
-            update: {
-              $set: {
-                data: o.data,
-                oktaLastUpdated: o.oktaLastUpdated,
-                syncedAt: page.at,
-                runId: page.runId,
-                deletedAt: null,
-              },
-            },
-            upsert: true,
-          },
-        })),
-        { ordered: false },
-      );
-    }
+    await this.feed.commitObjects(page, (writes, session) => this.upsertObjects(page, writes, session));
     try {
       await this.runPages.insertOne({
         runId: page.runId,
@@ -242,12 +231,40 @@ export class MongoStore implements SyncStore {
     return true;
   }
 
+  /** The objects of a page with their content hashes, in `session` when the feed runs in a transaction. */
+  private async upsertObjects(page: PageCommit, writes: HashedWrite[], session?: ClientSession): Promise<void> {
+    if (writes.length === 0) return;
+    await this.objects.bulkWrite(
+      writes.map(({ object: o, hash }) => ({
+        updateOne: {
+          filter: { tenantId: page.tenantId, type: page.type, oktaId: o.oktaId },
+          update: {
+            $set: { data: o.data, oktaLastUpdated: o.oktaLastUpdated, syncedAt: page.at, runId: page.runId, deletedAt: null, dataHash: hash },
+          },
+          upsert: true,
+        },
+      })),
+      { ordered: false, ...(session ? { session } : {}) },
+    );
+  }
+
   async sweep(q: SweepQuery): Promise<number> {
     const filter: Filter<ObjectDoc> = { tenantId: q.tenantId, type: q.type, runId: { $ne: q.runId }, deletedAt: null };
     // An anchored literal regex is answered from the index as a range scan.
     if (q.oktaIdPrefix) filter.oktaId = { $regex: `^${escapeRegex(q.oktaIdPrefix)}` };
-    const result = await this.objects.updateMany(filter, { $set: { deletedAt: q.at } });
-    return result.modifiedCount;
+    return this.feed.sweep(q, filter);
+  }
+
+  async readChanges(q: ChangesQuery): Promise<ChangesPage> {
+    return this.feed.read(q);
+  }
+
+  async feedRangeOfRun(runId: RunId): Promise<FeedRange | null> {
+    return this.feed.rangeOfRun(runId);
+  }
+
+  async purgeChangesBefore(before: string): Promise<number> {
+    return this.feed.purgeBefore(before);
   }
 
   async listObjects(q: ListObjectsQuery): Promise<{ items: StoredObject[]; next: string | null }> {

@@ -3,6 +3,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { RunId, TenantId } from '../ids.js';
 import type { Resource } from '../resources.js';
+import type { ChangeFeedOptions, ChangesPage, ChangesQuery, FeedRange } from './change-feed.js';
+import { SqliteChangeFeed } from './sqlite-change-feed.js';
 import { SQLITE_SCHEMA } from './sqlite-schema.js';
 import {
   EMPTY_COUNTERS,
@@ -41,8 +43,9 @@ type Row = Record<string, unknown>;
  */
 export class SqliteStore implements SyncStore {
   private readonly db: Database.Database;
+  private readonly feed: SqliteChangeFeed;
 
-  constructor(path: string) {
+  constructor(path: string, options: { feed?: ChangeFeedOptions } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -50,6 +53,7 @@ export class SqliteStore implements SyncStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = OFF');
     this.db.exec(SQLITE_SCHEMA);
+    this.feed = new SqliteChangeFeed(this.db, options.feed);
   }
 
   async putTenant(t: TenantRecord): Promise<{ created: boolean }> {
@@ -101,6 +105,7 @@ export class SqliteStore implements SyncStore {
         for (const table of ['objects', 'runs', 'run_pages', 'sync_state']) {
           this.db.prepare(`DELETE FROM ${table} WHERE tenant_id = ?`).run(tenantId);
         }
+        this.feed.purgeTenant(tenantId);
       }
       return removed;
     });
@@ -200,16 +205,19 @@ export class SqliteStore implements SyncStore {
 
   async commitPage(page: PageCommit): Promise<boolean> {
     const upsert = this.db.prepare(
-      `INSERT INTO objects (tenant_id, type, okta_id, data, okta_last_updated, synced_at, run_id, deleted_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, NULL)
+      `INSERT INTO objects (tenant_id, type, okta_id, data, okta_last_updated, synced_at, run_id, deleted_at, data_hash)
+       VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)
        ON CONFLICT (tenant_id, type, okta_id) DO UPDATE SET data = excluded.data,
          okta_last_updated = excluded.okta_last_updated, synced_at = excluded.synced_at,
-         run_id = excluded.run_id, deleted_at = NULL`,
+         run_id = excluded.run_id, deleted_at = NULL, data_hash = excluded.data_hash`,
     );
+    let appended = 0;
     const tx = this.db.transaction(() => {
-      for (const o of page.objects) {
-        upsert.run(page.tenantId, page.type, o.oktaId, JSON.stringify(o.data), o.oktaLastUpdated, page.at, page.runId);
+      const { writes, changed } = this.feed.preparePage(page);
+      for (const { object: o, json, hash } of writes) {
+        upsert.run(page.tenantId, page.type, o.oktaId, json, o.oktaLastUpdated, page.at, page.runId, hash);
       }
+      appended = this.feed.appendUpserts(page, changed);
       const first =
         this.db
           .prepare(
@@ -223,19 +231,39 @@ export class SqliteStore implements SyncStore {
       }
       return first;
     });
-    return tx.immediate();
+    const first = tx.immediate();
+    this.feed.reported(page.tenantId, 'upsert', appended);
+    return first;
   }
 
   async sweep(q: SweepQuery): Promise<number> {
     const prefix = q.oktaIdPrefix ?? '';
-    const result = this.db
-      .prepare(
-        `UPDATE objects SET deleted_at = ?
-         WHERE tenant_id = ? AND type = ? AND run_id != ? AND deleted_at IS NULL
-           AND substr(okta_id, 1, length(?)) = ?`,
-      )
-      .run(q.at, q.tenantId, q.type, q.runId, prefix, prefix);
-    return result.changes;
+    const tx = this.db.transaction(() => {
+      const swept = this.db
+        .prepare(
+          `UPDATE objects SET deleted_at = ?
+           WHERE tenant_id = ? AND type = ? AND run_id != ? AND deleted_at IS NULL
+             AND substr(okta_id, 1, length(?)) = ? RETURNING okta_id`,
+        )
+        .all(q.at, q.tenantId, q.type, q.runId, prefix, prefix) as Row[];
+      const oktaIds = swept.map((r) => String(r.okta_id));
+      return { count: oktaIds.length, appended: this.feed.appendDeletes(q.tenantId, q.runId, q.type, oktaIds, q.at) };
+    });
+    const { count, appended } = tx.immediate();
+    this.feed.reported(q.tenantId, 'delete', appended);
+    return count;
+  }
+
+  async readChanges(q: ChangesQuery): Promise<ChangesPage> {
+    return this.feed.read(q);
+  }
+
+  async feedRangeOfRun(runId: RunId): Promise<FeedRange | null> {
+    return this.feed.rangeOfRun(runId);
+  }
+
+  async purgeChangesBefore(before: string): Promise<number> {
+    return this.feed.purgeBefore(before);
   }
 
   async listObjects(q: ListObjectsQuery): Promise<{ items: StoredObject[]; next: string | null }> {

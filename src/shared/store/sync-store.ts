@@ -1,5 +1,6 @@
 import type { RunId, TenantId } from '../ids.js';
 import type { Resource } from '../resources.js';
+import type { ChangesPage, ChangesQuery, FeedRange } from './change-feed.js';
 
 /**
  * The store port: everything the producer, the workers and the CLI need from persistence.
@@ -170,12 +171,23 @@ export interface SyncStore {
   ): Promise<boolean>;
 
   // objects
-  /** Upserts a page's objects and records the page, atomically; false when the page was already committed. */
+  /**
+   * Upserts a page's objects and records the page, atomically; false when the page was already
+   * committed. Appends a feed entry for each object created, changed (content hash) or undeleted.
+   */
   commitPage(page: PageCommit): Promise<boolean>;
-  /** Marks objects that this run did not write as deleted; returns how many. */
+  /** Marks objects that this run did not write as deleted, with a feed entry each; returns how many. */
   sweep(query: SweepQuery): Promise<number>;
   listObjects(query: ListObjectsQuery): Promise<{ items: StoredObject[]; next: string | null }>;
   countObjects(query: { tenantId: TenantId; type: ObjectType; includeDeleted?: boolean }): Promise<number>;
+
+  // change feed (see change-feed.ts)
+  /** Entries after `after` in commit order; throws CursorExpiredError for a cursor older than retention. */
+  readChanges(query: ChangesQuery): Promise<ChangesPage>;
+  /** The cursors of the entries one run appended; null when it appended none (or they were purged). */
+  feedRangeOfRun(runId: RunId): Promise<FeedRange | null>;
+  /** Retention: removes entries changed before `before` (every tenant); returns how many. */
+  purgeChangesBefore(before: string): Promise<number>;
 
   // sync state
   getWatermark(tenantId: TenantId, resource: Resource): Promise<string | undefined>;

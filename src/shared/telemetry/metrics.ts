@@ -57,6 +57,8 @@ export interface Metrics {
   jobStarted(job: { tenantId: string; resource: string }): (result: JobResult, delayMs?: number) => void;
   /** A page's objects were written (a page committed for the first time). */
   objectsWritten(tenantId: string, type: string, count: number): void;
+  /** Change-feed entries a store commit of this process appended (the store's `onAppended` hook). */
+  feedAppended(tenantId: string, op: string, count: number): void;
   /** A run reached a final status in this process; `seconds` from its creation (enqueue) to now. */
   runFinished(run: { tenantId: string; resource: string; status: string; seconds: number }): void;
 }
@@ -72,7 +74,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   };
   if (options.queue) watchQueue(options.queue);
 
-  const { jobs, jobSeconds, inFlight, requests, requestSeconds, rateLimited, waitSeconds, tokenFetches, tokenHits, tokenSeconds, objects, runs, runSeconds } =
+  const { jobs, jobSeconds, inFlight, requests, requestSeconds, rateLimited, waitSeconds, tokenFetches, tokenHits, tokenSeconds, objects, feedEntries, runs, runSeconds } =
     defineInstruments([registry]);
   const running = new Map<string, number>();
   return {
@@ -112,6 +114,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     objectsWritten(tenantId, type, count) {
       if (count > 0) objects.inc({ tenant: tenantId, type }, count);
     },
+    feedAppended(tenantId, op, count) {
+      if (count > 0) feedEntries.inc({ tenant: tenantId, op }, count);
+    },
     runFinished(run) {
       runs.inc({ tenant: run.tenantId, resource: run.resource, status: run.status });
       runSeconds.observe({ resource: run.resource, status: run.status }, Math.max(0, run.seconds));
@@ -150,6 +155,7 @@ function defineInstruments(registers: Registry[]) {
     registers,
   });
   const objects = new Counter({ name: 'okta_sync_objects_written_total', help: 'Objects written to the store by tenant and type', labelNames: ['tenant', 'type'], registers });
+  const feedEntries = new Counter({ name: 'okta_sync_feed_entries_total', help: 'Change-feed entries appended by tenant and op (upsert, delete)', labelNames: ['tenant', 'op'], registers });
   const runs = new Counter({ name: 'okta_sync_runs_finished_total', help: 'Runs that reached a final status, by tenant, resource and status', labelNames: ['tenant', 'resource', 'status'], registers });
   const runSeconds = new Histogram({
     name: 'okta_sync_run_duration_seconds',
@@ -158,7 +164,7 @@ function defineInstruments(registers: Registry[]) {
     buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600],
     registers,
   });
-  return { jobs, jobSeconds, inFlight, requests, requestSeconds, rateLimited, waitSeconds, tokenFetches, tokenHits, tokenSeconds, objects, runs, runSeconds };
+  return { jobs, jobSeconds, inFlight, requests, requestSeconds, rateLimited, waitSeconds, tokenFetches, tokenHits, tokenSeconds, objects, feedEntries, runs, runSeconds };
 }
 
 /** `okta_sync_queue_jobs{state}`: read from Redis on each scrape, the last known counts if Redis is slow. */

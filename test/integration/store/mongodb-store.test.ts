@@ -51,6 +51,7 @@ describeStoreContract('MongoDB', openFresh, skipReason);
     expect((await db.collection('objects').indexes()).find((i) => i.name === 'objects_key')).toMatchObject({ unique: true });
     expect((await db.collection('run_pages').indexes()).find((i) => i.name === 'run_pages_key')).toMatchObject({ unique: true });
     expect((await db.collection('sync_state').indexes()).find((i) => i.name === 'sync_state_key')).toMatchObject({ unique: true });
+    expect((await db.collection('changes').indexes()).find((i) => i.name === 'changes_key')).toMatchObject({ unique: true, key: { tenantId: 1, seq: 1 } });
     await store.close();
   });
 });

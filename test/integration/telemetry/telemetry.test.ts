@@ -135,6 +135,9 @@ describe('Prometheus metrics', () => {
     metrics.tokenEvent({ kind: 'l1_hit', tenantId: 'acme', durationMs: 0 });
     metrics.tokenEvent({ kind: 'l2_hit', tenantId: 'acme', durationMs: 2 });
     metrics.objectsWritten('acme', 'user', 200);
+    metrics.feedAppended('acme', 'upsert', 150);
+    metrics.feedAppended('acme', 'delete', 3);
+    metrics.feedAppended('acme', 'delete', 0);
     metrics.runFinished({ tenantId: 'acme', resource: 'users', status: 'failed', seconds: 42 });
     const text = await metrics.metricsText();
     for (const line of [
@@ -151,6 +154,8 @@ describe('Prometheus metrics', () => {
       'okta_sync_token_cache_hits_total{layer="l1"} 1',
       'okta_sync_token_cache_hits_total{layer="l2"} 1',
       'okta_sync_objects_written_total{tenant="acme",type="user"} 200',
+      'okta_sync_feed_entries_total{tenant="acme",op="upsert"} 150',
+      'okta_sync_feed_entries_total{tenant="acme",op="delete"} 3',
       'okta_sync_runs_finished_total{tenant="acme",resource="users",status="failed"} 1',
       'okta_sync_run_duration_seconds_bucket{le="60",resource="users",status="failed"} 1',
     ]) {

@@ -13,6 +13,7 @@ export const COLLECTIONS = {
   runs: 'runs',
   runPages: 'run_pages',
   syncState: 'sync_state',
+  connectLinks: 'connect_links',
 } as const;
 
 /** A tenant keyed by its id. */
@@ -81,6 +82,11 @@ export async function ensureIndexes(db: Db): Promise<void> {
     db
       .collection(COLLECTIONS.syncState)
       .createIndexes([{ key: { tenantId: 1, resource: 1 }, name: 'sync_state_key', unique: true }]),
+    db.collection(COLLECTIONS.connectLinks).createIndexes([
+      { key: { tenantId: 1 }, name: 'connect_links_by_tenant' },
+      // TTL: a link goes 30 days after it expired (purgeAt), so the collection never grows unbounded.
+      { key: { purgeAt: 1 }, name: 'connect_links_purge', expireAfterSeconds: 0 },
+    ]),
   ]);
 }
 

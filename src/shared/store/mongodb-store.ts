@@ -2,6 +2,7 @@ import { type Collection, type Db, type Filter, MongoClient, type UpdateFilter }
 import type { RunId, TenantId } from '../ids.js';
 import type { Resource } from '../resources.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { type ConnectLinkDoc, MongoConnectLinks } from './mongodb-connect-links.js';
 import {
   COLLECTIONS,
   ensureIndexes,
@@ -15,6 +16,7 @@ import {
 import {
   ACTIVE_RUN_STATUSES,
   EMPTY_COUNTERS,
+  type ConnectLinkRecord,
   type ListObjectsQuery,
   type ObjectType,
   type PageCommit,
@@ -40,6 +42,7 @@ export class MongoStore implements SyncStore {
   private readonly runs: Collection<RunDoc>;
   private readonly runPages: Collection<RunPageDoc>;
   private readonly syncState: Collection<SyncStateDoc>;
+  private readonly links: MongoConnectLinks;
 
   private constructor(
     private readonly client: MongoClient,
@@ -50,6 +53,7 @@ export class MongoStore implements SyncStore {
     this.runs = db.collection<RunDoc>(COLLECTIONS.runs);
     this.runPages = db.collection<RunPageDoc>(COLLECTIONS.runPages);
     this.syncState = db.collection<SyncStateDoc>(COLLECTIONS.syncState);
+    this.links = new MongoConnectLinks(db.collection<ConnectLinkDoc>(COLLECTIONS.connectLinks));
   }
 
   /** Connects and creates the indexes; the database is the URL's path, `okta_sync` by default. */
@@ -93,6 +97,8 @@ export class MongoStore implements SyncStore {
 
   async deleteTenant(tenantId: TenantId, options: { purgeData: boolean }): Promise<boolean> {
     const removed = (await this.tenants.deleteOne({ _id: tenantId })).deletedCount > 0;
+    // Outstanding onboarding links die with the tenant (they would re-create it).
+    await this.links.deleteForTenant(tenantId);
     if (options.purgeData) {
       await Promise.all([
         this.objects.deleteMany({ tenantId }),
@@ -252,6 +258,22 @@ export class MongoStore implements SyncStore {
 
   async setWatermark(tenantId: TenantId, resource: Resource, watermark: string, at: string): Promise<void> {
     await this.syncState.updateOne({ tenantId, resource }, { $set: { watermark, updatedAt: at } }, { upsert: true });
+  }
+
+  async createConnectLink(link: ConnectLinkRecord): Promise<void> {
+    await this.links.create(link);
+  }
+
+  async getConnectLink(tokenHash: string): Promise<ConnectLinkRecord | undefined> {
+    return this.links.get(tokenHash);
+  }
+
+  async countConnectAttempt(tokenHash: string, max: number): Promise<number | undefined> {
+    return this.links.countAttempt(tokenHash, max);
+  }
+
+  async useConnectLink(tokenHash: string, at: string): Promise<boolean> {
+    return this.links.use(tokenHash, at);
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { asTenantId } from '../../../src/shared/ids.js';
 import type { SyncStore } from '../../../src/shared/store/sync-store.js';
+import { describeConnectLinkContract } from './store-contract-connect-links.js';
 import { describeObjectContract } from './store-contract-objects.js';
 import { describeRunContract } from './store-contract-runs.js';
 import { type CurrentStore, objectWrite, pageCommit, runRecord, T0, T1, T2, tenantRecord } from './store-fixtures.js';
@@ -31,6 +32,7 @@ export function describeStoreContract(name: string, open: () => Promise<SyncStor
     describeRunContract(current);
     describeObjectContract(current);
     describeSyncStateContract(current);
+    describeConnectLinkContract(current);
   });
 }
 

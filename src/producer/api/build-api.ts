@@ -8,6 +8,7 @@ import { registerAuth } from './api-auth.js';
 import type { ApiDeps } from './api-deps.js';
 import { createApiKeys } from './api-keys.js';
 import { toHttpError } from './http-errors.js';
+import { connectLinkRoutes, connectPageRoutes } from './routes/connect-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { objectRoutes } from './routes/object-routes.js';
 import { scheduleRoutes } from './routes/schedule-routes.js';
@@ -76,6 +77,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     syncRoutes(api, deps);
     scheduleRoutes(api, deps);
     objectRoutes(api, deps);
+    connectLinkRoutes(api, deps);
+    connectPageRoutes(api, deps);
   });
   app.register(bullBoard(deps), { prefix: '/admin/queues' });
   return app;

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OktaSim, startOktaSim } from '../../src/okta-sim/index.js';
 import { type ApiHandle, startApi } from '../../src/producer/api/start-api.js';
@@ -58,6 +58,12 @@ async function apiCall(method: string, path: string, body?: unknown): Promise<{ 
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
+/** What a person sees (rendered text, hidden elements left out), which is what the test asserts. */
+function visibleText(locator: Locator): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is the point here
+  return locator.innerText();
+}
+
 async function shot(page: Page, name: string): Promise<void> {
   const path = join(shots, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
@@ -83,7 +89,7 @@ describe.skipIf(!HAVE_CHROMIUM)('connect page in a browser', () => {
     });
     expect((await page.goto(url))?.status()).toBe(200);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Connect your Okta org');
-    expect(await page.locator('main').innerText()).toContain('okta.users.read: users');
+    expect(await visibleText(page.locator('main'))).toContain('okta.users.read: users');
     await shot(page, '1-form');
     // A second tab holds the same form, to submit after the link was used.
     const stale = await browser.newPage();
@@ -94,7 +100,7 @@ describe.skipIf(!HAVE_CHROMIUM)('connect page in a browser', () => {
     await page.getByLabel('Client secret').fill('wrong-secret-in-browser');
     await Promise.all([page.waitForURL(url), page.getByRole('button', { name: 'Verify and connect' }).click()]);
     const alert = page.getByRole('alert');
-    expect(await alert.innerText()).toMatch(/Not connected\. Okta refused the client ID and client secret/);
+    expect(await visibleText(alert)).toMatch(/Not connected\. Okta refused the client ID and client secret/);
     expect(await page.getByLabel('Okta domain').inputValue()).toBe(org.domain);
     expect(await page.getByLabel('Client ID').inputValue()).toBe(org.clientId);
     expect(await page.getByLabel('Client secret').inputValue()).toBe('');
@@ -105,7 +111,7 @@ describe.skipIf(!HAVE_CHROMIUM)('connect page in a browser', () => {
     await page.getByLabel('Client secret').fill(org.clientSecret);
     await Promise.all([page.waitForURL(url), page.getByRole('button', { name: 'Verify and connect' }).click()]);
     await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Okta org connected');
-    const result = await page.locator('main').innerText();
+    const result = await visibleText(page.locator('main'));
     expect(result).toContain('everything was verified');
     for (const scope of ['okta.apps.read', 'okta.groups.read', 'okta.logs.read', 'okta.users.read']) expect(result).toContain(`${scope} granted`);
     expect(result).toContain('Users: readable');
@@ -125,7 +131,7 @@ describe.skipIf(!HAVE_CHROMIUM)('connect page in a browser', () => {
     expect(second.status()).toBe(410);
     await stale.waitForLoadState();
     expect(await stale.getByRole('heading', { level: 1 }).textContent()).toBe('Link already used');
-    expect(await stale.locator('main').innerText()).toContain('has already been used');
+    expect(await visibleText(stale.locator('main'))).toContain('has already been used');
     await shot(stale, '4-used');
     expect(errors, errors.join('\n')).toEqual([]);
     process.stderr.write(`[connect-browser] screenshots in ${shots}\n`);

@@ -46,17 +46,21 @@ export function tokenFailureMessage(error: unknown, domain: string): string {
   return 'The check failed unexpectedly. Submit again in a moment.';
 }
 
+const ADMIN_ROLE_FIX =
+  'assign the integration the Read-Only Administrator role (Admin Console › Security › Administrators › Add administrator, or the Admin roles tab of the integration where your org shows one)';
+
 /** What the admin does about a resource that is not (fully) readable, or undefined when nothing. */
 export function fixFor(resource: Resource, check: ResourceCheck): string | undefined {
   if (!check.readable && check.note?.startsWith('the org did not grant')) {
-    return `Okta did not grant ${check.scope}. In ${INTEGRATION_PATH}, open the integration's Okta API Scopes and grant ${check.scope} (or remove the integration and add it again from the catalog), then use a new link.`;
+    // An OIN integration's scopes are granted at Install & Authorize; there is no per-scope switch.
+    return `Okta did not grant ${check.scope}. In ${INTEGRATION_PATH}, revoke the integration and add it again from the catalog (Install & Authorize grants every scope it asks for), then connect again with a new link and the new client ID and secret.`;
   }
   if (!check.readable && check.note?.includes('okta_insufficient_scope')) {
-    return `Okta refused to list ${resource}: the integration needs an admin role. In Admin Console › Security › Administrators, add the integration as an administrator with the Read-Only Administrator role.`;
+    return `Okta refused to list ${resource}: the integration needs an admin role. To fix it, ${ADMIN_ROLE_FIX}.`;
   }
   if (!check.readable) return check.note === undefined ? undefined : `Could not read ${resource}: ${check.note}.`;
   if (check.note?.includes('no admin role')) {
-    return `Okta returned no ${resource}. Without an admin role Okta shows an integration empty lists: in Admin Console › Security › Administrators, add the integration as an administrator with the Read-Only Administrator role.`;
+    return `Okta returned no ${resource}. Without an admin role Okta shows an integration empty lists: ${ADMIN_ROLE_FIX}.`;
   }
   return undefined;
 }

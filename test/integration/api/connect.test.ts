@@ -297,7 +297,7 @@ describe('POST /connect/{token}', () => {
       const org = empty.orgs[0]!;
       const res = await connect((await newLink('norole')).path, { oktaDomain: org.domain, clientId: org.clientId, clientSecret: org.clientSecret });
       expect(res.statusCode).toBe(200);
-      expect(text(res)).toMatch(/Okta returned no users\. .*Security › Administrators.*Read-Only Administrator/);
+      expect(text(res)).toMatch(/Okta returned no users\. .*Read-Only Administrator role \(Admin Console › Security › Administrators/);
     } finally {
       await empty.close();
     }

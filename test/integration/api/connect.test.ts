@@ -303,6 +303,20 @@ describe('POST /connect/{token}', () => {
     }
   });
 
+  it('two submits racing on one link: one connects, the other gets 410', async () => {
+    const { path } = await newLink('race');
+    const { formToken } = await open(path);
+    const results = await Promise.all([submit(path, { formToken, ...creds(0) }), submit(path, { formToken, ...creds(0) })]);
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 410]);
+    expect(connected.filter((c) => c.tenantId === 'race')).toHaveLength(1);
+  });
+
+  it('the OpenAPI document lists connect-links, not the HTML page', async () => {
+    const doc = json<{ paths: Record<string, unknown> }>(await h.call({ method: 'GET', url: '/openapi.json' }));
+    expect(doc.paths).toHaveProperty(['/v1/tenants/{tenantId}/connect-links']);
+    expect(Object.keys(doc.paths).some((p) => p.startsWith('/connect'))).toBe(false);
+  });
+
   it('no secret in any log line or response', () => {
     const all = [...h.logs, ...h.responses].join('\n');
     for (const org of sim.orgs) {

@@ -199,6 +199,10 @@ describe('POST /connect/{token}', () => {
       expect(text(res)).toMatch(/The Okta domain (must|is)/);
       expect(res.body).toContain('aria-invalid="true"');
     }
+    const xss = await connect(path, { oktaDomain: '"><script>alert(1)</script>', clientId: '<img src=x onerror=alert(1)>', clientSecret: 's' });
+    expect(xss.statusCode).toBe(400);
+    expect(xss.body).not.toMatch(/<script>|<img/);
+    expect(xss.body).toContain('value="&#34;&#62;&#60;script&#62;alert(1)&#60;/script&#62;"');
     const down = await connect(path, { ...creds(0), oktaDomain: '127.0.0.1:1' });
     expect(down.statusCode).toBe(422);
     expect(text(down)).toContain('Could not reach 127.0.0.1:1');

@@ -51,26 +51,38 @@ export async function verifyTenant(deps: VerifyDeps, tenantId: TenantId): Promis
   try {
     creds = credentialsOf(tenant, deps.keyring, deps.domainPolicy);
   } catch (error) {
-    return failed(tenant, tenant.status, errorOf(error, 'credentials_unusable'));
+    return failed(tenant, tenant.status, verifyErrorOf(error, 'credentials_unusable'));
   }
-  // A fresh token source per check: verify must prove the credentials, not reuse a cached token.
-  const tokens = createTokenService(deps.http);
-  const granted = await grantedScopes(tokens, creds, tenant.scopes);
-  if ('error' in granted) {
-    const status = isOktaError(granted.error, 'okta_invalid_client') ? await setStatus(deps.store, tenant, 'credentials_invalid') : tenant.status;
-    return failed(tenant, status, errorOf(granted.error, 'token_request_failed'));
+  const check = await checkCredentials(deps.http, creds, tenant.scopes);
+  if ('error' in check) {
+    const status = isOktaError(check.error, 'okta_invalid_client') ? await setStatus(deps.store, tenant, 'credentials_invalid') : tenant.status;
+    return failed(tenant, status, verifyErrorOf(check.error, 'token_request_failed'));
   }
-  const okta = createOktaClient({ http: deps.http, tokens });
-  const resources = await checkResources(okta, creds, tenant.scopes, granted.scopes);
   const status = tenant.status === 'credentials_invalid' ? await setStatus(deps.store, tenant, 'active') : tenant.status;
   const registered = RESOURCES.filter((r) => covers(tenant.scopes, RESOURCE_SCOPE[r]));
   return {
     tenantId,
-    ok: granted.scopes.length === tenant.scopes.length && registered.every((r) => resources[r].readable),
+    ok: check.grantedScopes.length === tenant.scopes.length && registered.every((r) => check.resources[r].readable),
     status,
-    grantedScopes: granted.scopes,
-    resources,
+    grantedScopes: check.grantedScopes,
+    resources: check.resources,
   };
+}
+
+/** What a live check of credentials found: the token request failed, or granted scopes and per-resource reads. */
+export type CredentialCheck = { error: unknown } | { grantedScopes: string[]; resources: Record<Resource, ResourceCheck> };
+
+/**
+ * The live part of a verify, on credentials held in memory only: `verifyTenant` runs it on a
+ * stored tenant, the connect page on what the customer typed, before anything is stored.
+ */
+export async function checkCredentials(http: OktaHttp, creds: OktaCredentials, scopes: readonly string[]): Promise<CredentialCheck> {
+  // A fresh token source per check: verify must prove the credentials, not reuse a cached token.
+  const tokens = createTokenService(http);
+  const granted = await grantedScopes(tokens, creds, scopes);
+  if ('error' in granted) return granted;
+  const okta = createOktaClient({ http, tokens });
+  return { grantedScopes: granted.scopes, resources: await checkResources(okta, creds, scopes, granted.scopes) };
 }
 
 async function grantedScopes(
@@ -127,7 +139,7 @@ async function checkResources(
       const note = page.items.length === 0 ? emptyNote(resource) : undefined;
       out[resource] = { readable: true, scope, ...(note === undefined ? {} : { note }) };
     } catch (error) {
-      const e = errorOf(error, 'read_failed');
+      const e = verifyErrorOf(error, 'read_failed');
       out[resource] = { readable: false, scope, note: `${e.code}: ${e.message}` };
     }
   }
@@ -157,7 +169,7 @@ function emptyNote(resource: Resource): string | undefined {
 }
 
 /** `okta.users.manage` implies `okta.users.read`. */
-function covers(scopes: readonly string[], readScope: string): boolean {
+export function covers(scopes: readonly string[], readScope: string): boolean {
   return scopes.includes(readScope) || scopes.includes(readScope.replace(/\.read$/, '.manage'));
 }
 
@@ -180,7 +192,7 @@ function failed(tenant: TenantRecord, status: TenantStatus, error: { code: strin
 }
 
 /** Our errors carry safe messages (no secrets, no tokens); anything else is reported by code only. */
-function errorOf(error: unknown, fallback: string): { code: string; message: string } {
+export function verifyErrorOf(error: unknown, fallback: string): { code: string; message: string } {
   // Okta's own rejection (it has a status); a key we could not even use keeps its own message.
   if (isOktaError(error, 'okta_invalid_client') && error.context.status !== undefined) {
     return { code: error.code, message: 'Okta rejected the client credentials: check the client ID and the secret or private key' };

@@ -55,6 +55,14 @@ export interface Config {
    * is appended to that file as one JSON line (with or without an OTLP exporter). Unset = off.
    */
   traceFile: string | undefined;
+  /**
+   * `OKTA_SYNC_PUBLIC_URL`: the address customers reach the API at (`https://sync.example.com`,
+   * optionally with a path prefix); connect links are built on it. Unset: built from the request
+   * that creates the link (its Host header and protocol), fine when nothing proxies the API.
+   */
+  publicUrl: string | undefined;
+  /** `OKTA_SYNC_CONNECT_RETURN_ALLOW`: origins a connect link's `returnUrl` may point to; empty = none. */
+  connectReturnAllow: string[];
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -92,6 +100,8 @@ export function readConfig(env: Env = process.env): Config {
     ),
     otelEnv,
     traceFile: blank(env.OKTA_SYNC_TRACE_FILE) ? undefined : env.OKTA_SYNC_TRACE_FILE,
+    publicUrl: publicUrl(env),
+    connectReturnAllow: list(env.OKTA_SYNC_CONNECT_RETURN_ALLOW).map((o) => origin('OKTA_SYNC_CONNECT_RETURN_ALLOW', o)),
   };
 }
 
@@ -153,6 +163,31 @@ function webhookAllow(env: Env): string[] {
     }
   }
   return entries;
+}
+
+function httpUrl(name: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(name, `has "${value.slice(0, 80)}", not a URL (expected https://host[:port])`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(name, 'must be an http(s) URL');
+  if (url.username || url.password || url.search || url.hash) throw new ConfigError(name, 'must not carry a user, query or fragment');
+  return url;
+}
+
+function publicUrl(env: Env): string | undefined {
+  const value = env.OKTA_SYNC_PUBLIC_URL;
+  if (blank(value)) return undefined;
+  return httpUrl('OKTA_SYNC_PUBLIC_URL', value.trim()).href.replace(/\/+$/, '');
+}
+
+/** `https://app.example.com` exactly: an origin, no path. */
+function origin(name: string, value: string): string {
+  const url = httpUrl(name, value);
+  if (url.pathname !== '/') throw new ConfigError(name, `"${value.slice(0, 80)}" must be an origin such as https://app.example.com (no path)`);
+  return url.origin;
 }
 
 function queuePrefix(env: Env): string {

@@ -34,6 +34,10 @@ describe('readConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['OKTA_SYNC_ALLOW_INSECURE_LOOPBACK', 'maybe'],
     ['METRICS_PORT', '70000'],
+    ['OKTA_SYNC_PUBLIC_URL', 'sync.example.com'],
+    ['OKTA_SYNC_PUBLIC_URL', 'https://sync.example.com/?x=1'],
+    ['OKTA_SYNC_CONNECT_RETURN_ALLOW', 'https://app.example.com/path'],
+    ['OKTA_SYNC_CONNECT_RETURN_ALLOW', 'ftp://app.example.com'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     let error: unknown;
     try {
@@ -50,5 +54,11 @@ describe('readConfig', () => {
   it('accepts valid overrides', () => {
     const c = readConfig({ REDIS_URL: 'rediss://r:6380/2', STORE_URL: 'mongodb://m:27017/db', OKTA_SYNC_RATE_SHARE: '0.9', LOG_LEVEL: 'DEBUG' });
     expect(c).toMatchObject({ redisUrl: 'rediss://r:6380/2', storeUrl: 'mongodb://m:27017/db', rateShare: 0.9, logLevel: 'debug' });
+  });
+
+  it('connect settings: the public URL without a trailing slash, return origins normalised; unset = none', () => {
+    expect(readConfig({})).toMatchObject({ publicUrl: undefined, connectReturnAllow: [] });
+    const c = readConfig({ OKTA_SYNC_PUBLIC_URL: 'https://Sync.Example.com/okta/', OKTA_SYNC_CONNECT_RETURN_ALLOW: 'https://App.example.com, http://localhost:5173/' });
+    expect(c).toMatchObject({ publicUrl: 'https://sync.example.com/okta', connectReturnAllow: ['https://app.example.com', 'http://localhost:5173'] });
   });
 });

@@ -8,7 +8,8 @@ export const SESSION_COOKIE = 'okta_sync_session';
 /** How long a browser session cookie lives, 8 hours. */
 const SESSION_MAX_AGE_S = 8 * 3600;
 
-const PUBLIC_ROUTES = new Set(['/healthz', '/readyz']);
+/** `/connect/:token` is the customer's onboarding page: its link token is the capability. */
+const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/connect/:token']);
 const BROWSER_PREFIXES = ['/admin/queues', '/docs', '/openapi.json'];
 
 /** Decided by the matched route pattern, never the raw URL (`/admin/queues/../v1/…` cannot sneak in). */

@@ -6,6 +6,7 @@ import type { DomainPolicy } from '../../shared/okta/okta-domain.js';
 import type { OktaHttp } from '../../shared/okta/okta-http.js';
 import type { Redis } from '../../shared/redis.js';
 import type { SyncStore } from '../../shared/store/sync-store.js';
+import type { TenantConnected } from '../connect/connect-submit.js';
 
 /** Everything the HTTP API uses; built by `start-api.ts` (or a test) and closed by whoever built it. */
 export interface ApiDeps {
@@ -23,6 +24,11 @@ export interface ApiDeps {
   metricsText(): Promise<string>;
   /** True when Redis and the store answer. */
   ready(): Promise<boolean>;
+  /**
+   * Called after the connect page stored a tenant: the seam for the `tenant.connected` webhook
+   * (issue 16b). Default: none; a failure is logged and never shown to the customer.
+   */
+  onTenantConnected?: (event: TenantConnected) => Promise<void>;
 }
 
 export function domainPolicyOf(config: Config): DomainPolicy {

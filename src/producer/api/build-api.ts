@@ -9,6 +9,7 @@ import type { ApiDeps } from './api-deps.js';
 import { createApiKeys } from './api-keys.js';
 import { toHttpError } from './http-errors.js';
 import { changeRoutes } from './routes/change-routes.js';
+import { connectLinkRoutes, connectPageRoutes } from './routes/connect-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { objectRoutes } from './routes/object-routes.js';
 import { scheduleRoutes } from './routes/schedule-routes.js';
@@ -80,6 +81,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     objectRoutes(api, deps);
     webhookRoutes(api, deps);
     changeRoutes(api, deps);
+    connectLinkRoutes(api, deps);
+    connectPageRoutes(api, deps);
   });
   app.register(bullBoard(deps), { prefix: '/admin/queues' });
   return app;

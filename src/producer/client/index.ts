@@ -221,6 +221,11 @@ export class OktaSyncClient {
     return (await this.call<VerifyReport>('POST', `/v1/tenants/${seg(tenantId)}/verify`)).body;
   }
 
+  /** A single-use link to the customer's connect page (shown once; okta-sync keeps only its hash). */
+  async createConnectLink(tenantId: string, options: { expiresInMinutes?: number; returnUrl?: string } = {}): Promise<{ url: string; expiresAt: string }> {
+    return (await this.call<{ url: string; expiresAt: string }>('POST', `/v1/tenants/${seg(tenantId)}/connect-links`, { body: options })).body;
+  }
+
   /** One run per resource (an active one is returned instead of a duplicate). Pass `idempotencyKey` to retry safely. */
   async startSync(tenantId: string, options: { resources: Resource[]; mode?: SyncMode; idempotencyKey?: string }): Promise<StartedRun[]> {
     const { body } = await this.call<{ runs: StartedRun[] }>('POST', `/v1/tenants/${seg(tenantId)}/syncs`, {

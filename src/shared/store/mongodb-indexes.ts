@@ -14,6 +14,7 @@ export const COLLECTIONS = {
   runPages: 'run_pages',
   syncState: 'sync_state',
   webhooks: 'webhooks',
+  connectLinks: 'connect_links',
 } as const;
 
 /** A tenant keyed by its id. */
@@ -87,6 +88,11 @@ export async function ensureIndexes(db: Db): Promise<void> {
     db
       .collection(COLLECTIONS.syncState)
       .createIndexes([{ key: { tenantId: 1, resource: 1 }, name: 'sync_state_key', unique: true }]),
+    db.collection(COLLECTIONS.connectLinks).createIndexes([
+      { key: { tenantId: 1 }, name: 'connect_links_by_tenant' },
+      // TTL: a link goes 30 days after it expired (purgeAt), so the collection never grows unbounded.
+      { key: { purgeAt: 1 }, name: 'connect_links_purge', expireAfterSeconds: 0 },
+    ]),
   ]);
 }
 

@@ -4,6 +4,7 @@ import type { Resource } from '../resources.js';
 import type { ChangeFeedOptions, ChangesPage, ChangesQuery, FeedRange } from './change-feed.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ensureFeedIndexes, type HashedWrite, MongoChangeFeed, supportsTransactions } from './mongodb-change-feed.js';
+import { type ConnectLinkDoc, MongoConnectLinks } from './mongodb-connect-links.js';
 import {
   COLLECTIONS,
   ensureIndexes,
@@ -18,6 +19,7 @@ import {
 import {
   ACTIVE_RUN_STATUSES,
   EMPTY_COUNTERS,
+  type ConnectLinkRecord,
   type ListObjectsQuery,
   type ObjectType,
   type PageCommit,
@@ -46,6 +48,7 @@ export class MongoStore implements SyncStore {
   private readonly syncState: Collection<SyncStateDoc>;
   private readonly webhooks: Collection<WebhookDoc>;
   private readonly feed: MongoChangeFeed;
+  private readonly links: MongoConnectLinks;
 
   private constructor(
     private readonly client: MongoClient,
@@ -60,6 +63,7 @@ export class MongoStore implements SyncStore {
     this.syncState = db.collection<SyncStateDoc>(COLLECTIONS.syncState);
     this.webhooks = db.collection<WebhookDoc>(COLLECTIONS.webhooks);
     this.feed = new MongoChangeFeed(client, db, this.objects, transactions, feedOptions);
+    this.links = new MongoConnectLinks(db.collection<ConnectLinkDoc>(COLLECTIONS.connectLinks));
   }
 
   /** Connects and creates the indexes; the database is the URL's path, `okta_sync` by default. */
@@ -104,6 +108,8 @@ export class MongoStore implements SyncStore {
   async deleteTenant(tenantId: TenantId, options: { purgeData: boolean }): Promise<boolean> {
     const removed = (await this.tenants.deleteOne({ _id: tenantId })).deletedCount > 0;
     await this.webhooks.deleteOne({ _id: tenantId });
+    // Outstanding onboarding links die with the tenant (they would re-create it).
+    await this.links.deleteForTenant(tenantId);
     if (options.purgeData) {
       await Promise.all([
         this.objects.deleteMany({ tenantId }),
@@ -291,6 +297,22 @@ export class MongoStore implements SyncStore {
 
   async setWatermark(tenantId: TenantId, resource: Resource, watermark: string, at: string): Promise<void> {
     await this.syncState.updateOne({ tenantId, resource }, { $set: { watermark, updatedAt: at } }, { upsert: true });
+  }
+
+  async createConnectLink(link: ConnectLinkRecord): Promise<void> {
+    await this.links.create(link);
+  }
+
+  async getConnectLink(tokenHash: string): Promise<ConnectLinkRecord | undefined> {
+    return this.links.get(tokenHash);
+  }
+
+  async countConnectAttempt(tokenHash: string, max: number): Promise<number | undefined> {
+    return this.links.countAttempt(tokenHash, max);
+  }
+
+  async useConnectLink(tokenHash: string, at: string): Promise<boolean> {
+    return this.links.use(tokenHash, at);
   }
 
   async close(): Promise<void> {

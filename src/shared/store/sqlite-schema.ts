@@ -67,4 +67,16 @@ CREATE TABLE IF NOT EXISTS webhooks (
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS connect_links (
+  token_hash TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  return_url TEXT,
+  form_key TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  used_at TEXT
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS connect_links_by_tenant ON connect_links (tenant_id);
+CREATE INDEX IF NOT EXISTS connect_links_by_expiry ON connect_links (expires_at);
 `;

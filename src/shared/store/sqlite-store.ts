@@ -8,6 +8,7 @@ import { SqliteChangeFeed } from './sqlite-change-feed.js';
 import { SQLITE_SCHEMA } from './sqlite-schema.js';
 import {
   EMPTY_COUNTERS,
+  type ConnectLinkRecord,
   type ListObjectsQuery,
   type ObjectType,
   type PageCommit,
@@ -22,6 +23,7 @@ import {
 } from './sync-store.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { deleteWebhookRow, getWebhookRow, putWebhookRow } from './sqlite-webhooks.js';
+import { SqliteConnectLinks } from './sqlite-connect-links.js';
 
 /** Counter name → column, the one place both directions are spelled out. */
 const COUNTER_COLUMNS: Readonly<Record<keyof RunCounters, string>> = {
@@ -44,6 +46,7 @@ type Row = Record<string, unknown>;
 export class SqliteStore implements SyncStore {
   private readonly db: Database.Database;
   private readonly feed: SqliteChangeFeed;
+  private readonly links: SqliteConnectLinks;
 
   constructor(path: string, options: { feed?: ChangeFeedOptions } = {}) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -54,6 +57,7 @@ export class SqliteStore implements SyncStore {
     this.db.pragma('foreign_keys = OFF');
     this.db.exec(SQLITE_SCHEMA);
     this.feed = new SqliteChangeFeed(this.db, options.feed);
+    this.links = new SqliteConnectLinks(this.db);
   }
 
   async putTenant(t: TenantRecord): Promise<{ created: boolean }> {
@@ -101,6 +105,8 @@ export class SqliteStore implements SyncStore {
     const tx = this.db.transaction(() => {
       const removed = this.db.prepare('DELETE FROM tenants WHERE tenant_id = ?').run(tenantId).changes > 0;
       deleteWebhookRow(this.db, tenantId);
+      // Outstanding onboarding links die with the tenant (they would re-create it).
+      this.links.deleteForTenant(tenantId);
       if (options.purgeData) {
         for (const table of ['objects', 'runs', 'run_pages', 'sync_state']) {
           this.db.prepare(`DELETE FROM ${table} WHERE tenant_id = ?`).run(tenantId);
@@ -302,6 +308,22 @@ export class SqliteStore implements SyncStore {
          ON CONFLICT (tenant_id, resource) DO UPDATE SET watermark = excluded.watermark, updated_at = excluded.updated_at`,
       )
       .run(tenantId, resource, watermark, at);
+  }
+
+  async createConnectLink(link: ConnectLinkRecord): Promise<void> {
+    this.links.create(link);
+  }
+
+  async getConnectLink(tokenHash: string): Promise<ConnectLinkRecord | undefined> {
+    return this.links.get(tokenHash);
+  }
+
+  async countConnectAttempt(tokenHash: string, max: number): Promise<number | undefined> {
+    return this.links.countAttempt(tokenHash, max);
+  }
+
+  async useConnectLink(tokenHash: string, at: string): Promise<boolean> {
+    return this.links.use(tokenHash, at);
   }
 
   async close(): Promise<void> {

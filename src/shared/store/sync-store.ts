@@ -146,6 +146,25 @@ export interface WebhookRecord {
   updatedAt: string;
 }
 
+/**
+ * A single-use onboarding link (`POST /v1/tenants/{id}/connect-links`). Only the SHA-256 of the
+ * link token is stored: whoever reads the store cannot open the customer's connect page.
+ */
+export interface ConnectLinkRecord {
+  /** Hex SHA-256 of the link token; the key. */
+  tokenHash: string;
+  tenantId: TenantId;
+  createdAt: string;
+  expiresAt: string;
+  /** Where the page sends the customer when done (origin allow-listed at creation), or null. */
+  returnUrl: string | null;
+  /** Random key the page's form tokens are signed with (CSRF); useless without the link token. */
+  formKey: string;
+  /** Submissions counted so far (bounded by the caller's limit). */
+  attempts: number;
+  usedAt: string | null;
+}
+
 export interface SyncStore {
   // tenants
   putTenant(tenant: TenantRecord): Promise<{ created: boolean }>;
@@ -198,6 +217,13 @@ export interface SyncStore {
   putWebhook(webhook: WebhookRecord): Promise<{ created: boolean }>;
   getWebhook(tenantId: TenantId): Promise<WebhookRecord | undefined>;
   deleteWebhook(tenantId: TenantId): Promise<boolean>;
+  // connect links (onboarding)
+  createConnectLink(link: ConnectLinkRecord): Promise<void>;
+  getConnectLink(tokenHash: string): Promise<ConnectLinkRecord | undefined>;
+  /** Counts one submission unless the link is used or already has `max`; the new count, or undefined when refused. */
+  countConnectAttempt(tokenHash: string, max: number): Promise<number | undefined>;
+  /** Marks the link used; false when it already was (exactly one submission wins). */
+  useConnectLink(tokenHash: string, at: string): Promise<boolean>;
 
   close(): Promise<void>;
 }

@@ -6,8 +6,10 @@ const SECRET_KEY = /authorization|cookie|secret|password|passwd|assertion|creden
 /** Values that look like a presented credential or a JWT (tokens, client assertions, DPoP proofs). */
 const SECRET_VALUE = /\b(bearer|dpop|basic)\s+[A-Za-z0-9._~+/=-]{8,}|\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/i;
 /** URL attributes whose query string is dropped (Okta cursors and filters are not for traces). */
-const URL_KEYS = new Set(['url.full', 'http.url', 'http.target', 'url.original']);
+const URL_KEYS = new Set(['url.full', 'http.url', 'http.target', 'url.original', 'url.path']);
 const QUERY_KEYS = new Set(['url.query']);
+/** A connect link's token is a capability in the path (`/connect/<token>`): never in a trace. */
+const CONNECT_TOKEN = /\/connect\/[^/?#]+/;
 
 /**
  * The last line of defence for DESIGN.md "Security": runs first, just before a span ends, and
@@ -24,7 +26,7 @@ export class RedactingSpanProcessor implements SpanProcessor {
       if (SECRET_KEY.test(key) || QUERY_KEYS.has(key)) {
         delete attributes[key];
       } else if (typeof value === 'string') {
-        if (URL_KEYS.has(key)) attributes[key] = withoutQuery(value);
+        if (URL_KEYS.has(key)) attributes[key] = withoutQuery(value).replace(CONNECT_TOKEN, '/connect/:token');
         else if (SECRET_VALUE.test(value)) attributes[key] = '[redacted]';
       }
     }

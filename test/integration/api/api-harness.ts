@@ -9,6 +9,7 @@ import { openSyncQueue } from '../../../src/shared/queue.js';
 import { createRedis, keyPrefix, type Redis } from '../../../src/shared/redis.js';
 import { openStore } from '../../../src/shared/store/open-store.js';
 import type { SyncStore } from '../../../src/shared/store/sync-store.js';
+import type { ApiDeps } from '../../../src/producer/api/api-deps.js';
 import { buildApi } from '../../../src/producer/api/build-api.js';
 import { deleteByPattern } from '../../../src/producer/remove-tenant.js';
 import { createSandbox, type Sandbox } from '../../helpers/fixtures.js';
@@ -36,7 +37,7 @@ export interface ApiHarness {
 
 export async function startHarness(
   name: string,
-  options: { env?: Record<string, string>; oktaHttp?: OktaHttp } = {},
+  options: { env?: Record<string, string>; oktaHttp?: OktaHttp; onTenantConnected?: ApiDeps['onTenantConnected'] } = {},
 ): Promise<ApiHarness> {
   const box = createSandbox(name);
   const config = readConfig(box.env({ OKTA_SYNC_API_KEYS: `${KEY}, ${KEY2}`, ...options.env }));
@@ -64,6 +65,7 @@ export async function startHarness(
     oktaHttp,
     metricsText: async () => '# HELP okta_sync_test 1\n',
     ready: async () => (await redis.ping()) === 'PONG',
+    ...(options.onTenantConnected ? { onTenantConnected: options.onTenantConnected } : {}),
   });
   await app.ready();
   return {

@@ -47,6 +47,9 @@ describe('OktaSyncClient against a listening API and a real worker', () => {
     expect((await client.getTenant('acme')).oktaDomain).toBe(org.domain);
     const report = await client.verifyTenant('acme');
     expect(report.ok).toBe(true);
+    const link = await client.createConnectLink('acme', { expiresInMinutes: 60 });
+    expect(link.url).toMatch(/\/connect\/[A-Za-z0-9_-]{43}$/);
+    expect(Date.parse(link.expiresAt) - Date.now()).toBeGreaterThan(59 * 60_000);
 
     const worker = startCliProcess(['worker', '--concurrency', '4'], box.env());
     try {

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { asTenantId } from '../../../src/shared/ids.js';
 import type { SyncStore } from '../../../src/shared/store/sync-store.js';
 import { describeChangeFeedContract } from './store-contract-changes.js';
+import { describeConnectLinkContract } from './store-contract-connect-links.js';
 import { describeObjectContract } from './store-contract-objects.js';
 import { describeRunContract } from './store-contract-runs.js';
 import { describeWebhookContract } from './store-contract-webhooks.js';
@@ -35,6 +36,7 @@ export function describeStoreContract(name: string, open: () => Promise<SyncStor
     describeSyncStateContract(current);
     describeWebhookContract(current);
     describeChangeFeedContract(current);
+    describeConnectLinkContract(current);
   });
 }
 

@@ -49,6 +49,7 @@ describe('redaction', () => {
         'url.full': 'https://user:pw@acme.okta.com/api/v1/users?after=abc&limit=200',
         'url.query': '?after=abc',
         'http.target': '/api/v1/users?filter=x',
+        'url.path': '/connect/AbC_-0123456789abcdefghijklmnopqrstuvwxyzABCDE',
         'http.request.header.authorization': 'SSWS 00abc',
         'http.request.header.dpop': 'proof',
         client_secret: 's3cret',
@@ -64,6 +65,7 @@ describe('redaction', () => {
     expect(span!.attributes).toEqual({
       'url.full': 'https://acme.okta.com/api/v1/users',
       'http.target': '/api/v1/users',
+      'url.path': '/connect/:token',
       note: '[redacted]',
       other: '[redacted]',
       'okta_sync.token.cache': 'hit',

@@ -174,6 +174,7 @@ async function sweepParent(deps: PageStepDeps, input: PageStepInput, type: Objec
     runId: keepRunId,
     at: new Date().toISOString(),
     oktaIdPrefix: `${parentId}:`,
+    feedRunId: input.run.runId,
   });
   if (deleted > 0) await deps.store.addRunCounters(input.run.runId, { deleted });
 }

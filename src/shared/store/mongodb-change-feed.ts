@@ -128,9 +128,9 @@ export class MongoChangeFeed {
       for (let i = 0; i < ids.length; i += BATCH) {
         const chunk = ids.slice(i, i + BATCH);
         const entries = chunk.map((oktaId) => ({ op: 'delete' as const, oktaId }));
-        if (!session) await this.append(q.tenantId, q.runId, q.type, entries, q.at);
+        if (!session) await this.append(q.tenantId, q.feedRunId ?? q.runId, q.type, entries, q.at);
         marked += (await this.objects.updateMany({ ...filter, oktaId: { $in: chunk } }, { $set: { deletedAt: q.at } }, options)).modifiedCount;
-        if (session) await this.append(q.tenantId, q.runId, q.type, entries, q.at, session);
+        if (session) await this.append(q.tenantId, q.feedRunId ?? q.runId, q.type, entries, q.at, session);
       }
     });
     reportAppended(this.options, q.tenantId, 0, marked);

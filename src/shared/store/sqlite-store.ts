@@ -253,7 +253,7 @@ export class SqliteStore implements SyncStore {
         )
         .all(q.at, q.tenantId, q.type, q.runId, prefix, prefix) as Row[];
       const oktaIds = swept.map((r) => String(r.okta_id));
-      return { count: oktaIds.length, appended: this.feed.appendDeletes(q.tenantId, q.runId, q.type, oktaIds, q.at) };
+      return { count: oktaIds.length, appended: this.feed.appendDeletes(q.tenantId, q.feedRunId ?? q.runId, q.type, oktaIds, q.at) };
     });
     const { count, appended } = tx.immediate();
     this.feed.reported(q.tenantId, 'delete', appended);

@@ -130,6 +130,8 @@ export interface SweepQuery {
   at: string;
   /** Restrict the sweep to oktaIds with this prefix (memberships of one group). */
   oktaIdPrefix?: string;
+  /** The run its feed entries count for (`feedRangeOfRun`), when `runId` is a stand-in; default `runId`. */
+  feedRunId?: RunId;
 }
 
 export const WEBHOOK_EVENTS = ['run.finished', 'objects.changed'] as const;

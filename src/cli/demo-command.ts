@@ -127,7 +127,7 @@ async function syncAll(ctx: CliContext, orgs: SimOrg[], opts: DemoOptions, say: 
       { store, keyring: ctx.keyring(), domainPolicy: ctx.domainPolicy() },
       { tenantId, oktaDomain: org.domain, clientId: org.clientId, clientSecret: org.clientSecret },
     );
-    const runs = await enqueueSync({ store, queue: ctx.queue() }, { tenantId, resources, mode: 'full' });
+    const runs = await enqueueSync({ store, queue: await ctx.queue() }, { tenantId, resources, mode: 'full' });
     runIds.push(...runs.map((r) => r.runId));
   }
   say(`syncing ${resources.join(', ')} of ${orgs.length} orgs`);

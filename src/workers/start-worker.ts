@@ -26,6 +26,7 @@ import { ATTR, SPAN, withLinkedTrace } from '../shared/telemetry/spans.js';
 import { instrumentStore } from '../shared/telemetry/store-telemetry.js';
 import { runStartupChecks } from './startup-checks.js';
 import { runReleasers } from '../shared/releasers.js';
+import { warnRiskySettings } from '../shared/startup-warnings.js';
 
 export interface WorkerOptions {
   /** Jobs run at once in this process, default `WORKER_CONCURRENCY`. */
@@ -68,6 +69,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
             readiness: () => readiness(phase, redisStatus()),
           });
     if (health) releasers.push(() => health.close());
+    warnRiskySettings(config, logger);
     const keyring = parseKeyring(config.encryptionKeys);
     const store = instrumentStore(await openStore(config.storeUrl), metrics);
     releasers.push(() => store.close());

@@ -8,7 +8,7 @@ import { createSandbox, type Sandbox } from '../helpers/fixtures.js';
 
 /** Bull Board and the API docs render in a real headless Chromium (Debian's `chromium` package). */
 const CHROMIUM = '/usr/bin/chromium';
-const KEY = 'browser-test-key-0123456789';
+const KEY = 'browser-test-key-0123456789abcdef';
 
 let box: Sandbox;
 let api: ApiHandle;

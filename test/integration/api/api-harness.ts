@@ -13,8 +13,8 @@ import { buildApi } from '../../../src/producer/api/build-api.js';
 import { deleteByPattern } from '../../../src/producer/remove-tenant.js';
 import { createSandbox, type Sandbox } from '../../helpers/fixtures.js';
 
-export const KEY = 'test-key-0123456789abcdef';
-export const KEY2 = 'second-key-fedcba9876543210';
+export const KEY = 'test-key-0123456789abcdef01234567';
+export const KEY2 = 'second-key-fedcba9876543210abcdef';
 
 /** An API built in-process on real Redis and SQLite, with every log line captured. */
 export interface ApiHarness {

@@ -81,13 +81,32 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   return app;
 }
 
+/**
+ * Bull Board at /admin/queues: read-only unless OKTA_SYNC_ADMIN_WRITE=true. A job added or edited
+ * there runs with whatever tenantId it names, so writes are refused twice: Bull Board's own
+ * readOnlyMode (405 from its API) and, in front of it, every method but GET/HEAD answered 405 here.
+ */
 function bullBoard(deps: ApiDeps) {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath('/admin/queues');
+  const readOnly = !deps.config.adminWrite;
   createBullBoard({
-    queues: [new BullMQAdapter(deps.queue)],
+    queues: [new BullMQAdapter(deps.queue, { readOnlyMode: readOnly })],
     serverAdapter,
     options: { uiConfig: { boardTitle: 'okta-sync' } },
   });
-  return serverAdapter.registerPlugin();
+  const plugin = serverAdapter.registerPlugin();
+  return async (board: FastifyInstance) => {
+    if (readOnly) {
+      board.addHook('onRequest', async (request, reply) => {
+        if (request.method === 'GET' || request.method === 'HEAD') return;
+        return reply
+          .code(405)
+          .header('allow', 'GET, HEAD')
+          .type('application/json; charset=utf-8')
+          .send({ error: { code: 'read_only', message: 'Bull Board is read-only (set OKTA_SYNC_ADMIN_WRITE=true to allow changes)' } });
+      });
+    }
+    await board.register(plugin);
+  };
 }

@@ -6,34 +6,41 @@ import { readConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { createSandbox, type Sandbox } from '../helpers/fixtures.js';
 
-/** Bull Board and the API docs render in a real headless Chromium (Debian's `chromium` package). */
-const CHROMIUM = '/usr/bin/chromium';
+/**
+ * Bull Board and the API docs render in a real headless Chromium (Debian's `chromium` package).
+ * Without it the file is skipped with one line saying so, unless OKTA_SYNC_REQUIRE_BROWSER=1 (set
+ * by .ci/run), where a missing browser fails. OKTA_SYNC_CHROMIUM points at another binary.
+ */
+const CHROMIUM = process.env.OKTA_SYNC_CHROMIUM || '/usr/bin/chromium';
 const KEY = 'browser-test-key-0123456789abcdef';
+const present = existsSync(CHROMIUM);
+if (!present) {
+  const why = `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser tests`;
+  if (process.env.OKTA_SYNC_REQUIRE_BROWSER === '1') throw new Error(`${why} (OKTA_SYNC_REQUIRE_BROWSER=1)`);
+  console.warn(`skipping test/e2e/api-browser.test.ts: ${why}`);
+}
 
 let box: Sandbox;
 let api: ApiHandle;
 let browser: Browser;
 
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser tests`);
-  }
-  box = createSandbox('api-browser');
-  const config = readConfig(box.env({ OKTA_SYNC_API_KEYS: KEY }));
-  api = await startApi(config, { port: 0, host: '127.0.0.1', logger: createLogger({ level: 'silent' }) });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+describe.skipIf(!present)('browser pages', () => {
+  beforeAll(async () => {
+    box = createSandbox('api-browser');
+    const config = readConfig(box.env({ OKTA_SYNC_API_KEYS: KEY }));
+    api = await startApi(config, { port: 0, host: '127.0.0.1', logger: createLogger({ level: 'silent' }) });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
   });
-});
 
-afterAll(async () => {
-  await browser?.close();
-  await api?.close();
-  box?.cleanup();
-});
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+    box?.cleanup();
+  });
 
-describe('browser pages', () => {
   it('Bull Board: refused without a key, rendered after ?key= with the sync queue listed', async () => {
     const page = await browser.newPage();
     const errors: string[] = [];

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Config } from '../../shared/config.js';
+import type { AuthThrottle } from './auth-throttle.js';
 import type { Keyring } from '../../shared/crypto.js';
 import type { Logger } from '../../shared/logger.js';
 import type { DomainPolicy } from '../../shared/okta/okta-domain.js';
@@ -23,6 +24,8 @@ export interface ApiDeps {
   metricsText(): Promise<string>;
   /** True when Redis and the store answer. */
   ready(): Promise<boolean>;
+  /** Per-address slow-down of failed authentication; default `createAuthThrottle()`. */
+  authThrottle?: AuthThrottle;
 }
 
 export function domainPolicyOf(config: Config): DomainPolicy {

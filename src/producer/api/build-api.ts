@@ -7,7 +7,11 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { registerAuth } from './api-auth.js';
 import type { ApiDeps } from './api-deps.js';
 import { createApiKeys } from './api-keys.js';
+import { createAuthThrottle } from './auth-throttle.js';
+import { createBrowserSessions } from './browser-sessions.js';
+import { clientErrorHandler, frameworkErrors } from './framework-errors.js';
 import { toHttpError } from './http-errors.js';
+import { setSecurityHeaders } from './security-headers.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { objectRoutes } from './routes/object-routes.js';
 import { scheduleRoutes } from './routes/schedule-routes.js';
@@ -28,6 +32,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler,
+    trustProxy: deps.config.trustProxy,
   });
   // zod validates inside each route (see zod-route.ts); the JSON Schemas are for the document only.
   app.setValidatorCompiler(() => () => true);
@@ -45,7 +52,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     reply.code(404).type('application/json; charset=utf-8').send({ error: { code: 'not_found', message: 'no such route' } }),
   );
   app.addHook('onSend', async (request, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
+    setSecurityHeaders(reply);
     if (request.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -56,7 +63,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     else request.log.info(line, 'request');
   });
 
-  registerAuth(app, createApiKeys(deps.config.apiKeys));
+  const keys = createApiKeys(deps.config.apiKeys);
+  registerAuth(app, {
+    keys,
+    sessions: createBrowserSessions(deps.redis, deps.config.queuePrefix, keys),
+    throttle: deps.authThrottle ?? createAuthThrottle(),
+  });
   app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

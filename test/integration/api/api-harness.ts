@@ -9,6 +9,7 @@ import { openSyncQueue } from '../../../src/shared/queue.js';
 import { createRedis, keyPrefix, type Redis } from '../../../src/shared/redis.js';
 import { openStore } from '../../../src/shared/store/open-store.js';
 import type { SyncStore } from '../../../src/shared/store/sync-store.js';
+import { type AuthThrottle, createAuthThrottle } from '../../../src/producer/api/auth-throttle.js';
 import { buildApi } from '../../../src/producer/api/build-api.js';
 import { deleteByPattern } from '../../../src/producer/remove-tenant.js';
 import { createSandbox, type Sandbox } from '../../helpers/fixtures.js';
@@ -36,7 +37,7 @@ export interface ApiHarness {
 
 export async function startHarness(
   name: string,
-  options: { env?: Record<string, string>; oktaHttp?: OktaHttp } = {},
+  options: { env?: Record<string, string>; oktaHttp?: OktaHttp; authThrottle?: AuthThrottle } = {},
 ): Promise<ApiHarness> {
   const box = createSandbox(name);
   const config = readConfig(box.env({ OKTA_SYNC_API_KEYS: `${KEY}, ${KEY2}`, ...options.env }));
@@ -64,6 +65,8 @@ export async function startHarness(
     oktaHttp,
     metricsText: async () => '# HELP okta_sync_test 1\n',
     ready: async () => (await redis.ping()) === 'PONG',
+    // Files here send many wrong keys from one address on purpose; auth-throttle.test.ts covers the lockout.
+    authThrottle: options.authThrottle ?? createAuthThrottle({ freeFailures: Number.POSITIVE_INFINITY }),
   });
   await app.ready();
   return {

@@ -1,6 +1,5 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SESSION_COOKIE } from '../../../src/producer/api/api-auth.js';
 import { createAuthThrottle } from '../../../src/producer/api/auth-throttle.js';
 import { keyPrefix } from '../../../src/shared/redis.js';
 import { type ApiHarness, json, KEY, startHarness } from './api-harness.js';

@@ -73,7 +73,7 @@ export class CliContext {
 }
 
 /** How long a CLI command waits for Redis to answer before it gives up (exit 1). */
-const REDIS_CONNECT_TIMEOUT_MS = 4_000;
+const REDIS_CONNECT_TIMEOUT_MS = 3_000;
 
 /** Resolves once `redis` is ready; rejects naming REDIS_URL (host and port, never a password) otherwise. */
 function whenReady(redis: Redis, url: string): Promise<Redis> {

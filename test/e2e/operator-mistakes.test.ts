@@ -73,7 +73,7 @@ describe('Redis unreachable', () => {
     expect(add.code, add.stderr).toBe(0);
   });
 
-  it.each([[['sync', 'acme', '--resources', 'users']], [['sync', 'acme', '--wait']], [['tenant', 'remove', 'acme']]])(
+  it.each([[['sync', 'acme', '--resources', 'users']], [['sync', 'acme', '--wait']], [['tenant', 'remove', 'acme']], [['worker']]])(
     'okta-sync %j exits 1 within 10 s with one line naming REDIS_URL',
     async (args) => {
       const started = Date.now();

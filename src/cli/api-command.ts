@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { Command } from 'commander';
 import type { Config } from '../shared/config.js';
 import { UsageError } from '../shared/errors.js';
@@ -5,7 +6,7 @@ import { createLogger } from '../shared/logger.js';
 import { startApi } from '../producer/api/start-api.js';
 
 /**
- * `okta-sync api [--port 3000]`: the producer HTTP API with /metrics and /admin/queues.
+ * `okta-sync api [--port 3000] [--host 0.0.0.0]`: the producer HTTP API with /metrics and /admin/queues.
  * Refuses to start without OKTA_SYNC_API_KEYS (exit 2). SIGTERM/SIGINT stop taking requests and
  * finish in-flight ones; a second signal forces.
  */
@@ -13,12 +14,14 @@ export function apiCommand(config: () => Config, onExit: (code: number) => void)
   return new Command('api')
     .description('run the producer HTTP API (+ /metrics, /docs and Bull Board at /admin/queues)')
     .option('--port <n>', 'port to listen on', '3000')
-    .action(async (o: { port: string }) => {
+    .option('--host <address>', 'interface to listen on (0.0.0.0 = all, as in the container; 127.0.0.1 = this machine only)', '0.0.0.0')
+    .action(async (o: { port: string; host: string }) => {
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port takes a whole number from 0 to 65535');
+      if (!isIP(o.host) && o.host !== 'localhost') throw new UsageError('--host takes an IP address (e.g. 0.0.0.0, 127.0.0.1, ::) or localhost');
       const cfg = config();
       const logger = createLogger({ level: cfg.logLevel, name: 'api' });
-      const handle = await startApi(cfg, { port, logger });
+      const handle = await startApi(cfg, { port, host: o.host, logger });
       let signals = 0;
       const stop = (signal: string) => {
         signals++;

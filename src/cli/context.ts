@@ -4,7 +4,8 @@ import { type Keyring, parseKeyring } from '../shared/crypto.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import type { DomainPolicy } from '../shared/okta/okta-domain.js';
 import { openSyncQueue } from '../shared/queue.js';
-import { createRedis, type Redis } from '../shared/redis.js';
+import { OktaSyncError } from '../shared/errors.js';
+import { closeRedisConnection, createRedis, type Redis } from '../shared/redis.js';
 import { openStore } from '../shared/store/open-store.js';
 import type { SyncStore } from '../shared/store/sync-store.js';
 import { runReleasers } from '../shared/releasers.js';
@@ -16,13 +17,15 @@ import { runReleasers } from '../shared/releasers.js';
 export class CliContext {
   private readonly releasers: (() => Promise<unknown>)[] = [];
   private storeP: Promise<SyncStore> | undefined;
-  private redisC: Redis | undefined;
+  private redisP: Promise<Redis> | undefined;
   private queueC: Queue | undefined;
   readonly logger: Logger;
 
   constructor(readonly config: Config) {
     // CLI logs go to stderr: stdout carries the command's output (JSON, NDJSON).
     this.logger = createLogger({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, name: 'cli', destination: process.stderr });
+    // A malformed keyring stops every command at once (exit 2), not only those that decrypt.
+    if (config.encryptionKeys !== undefined) parseKeyring(config.encryptionKeys);
   }
 
   keyring(): Keyring {
@@ -41,18 +44,23 @@ export class CliContext {
     return this.storeP;
   }
 
-  redis(): Redis {
-    if (!this.redisC) {
-      const redis = createRedis(this.config.redisUrl, { maxRetriesPerRequest: 3 });
-      this.redisC = redis;
-      this.releasers.push(() => redis.quit().catch(() => redis.disconnect()));
+  /**
+   * Redis, once it answers: a command never hangs on an unreachable Redis, it fails within
+   * `REDIS_CONNECT_TIMEOUT_MS` with one line naming REDIS_URL (exit 1) before it writes anything.
+   */
+  redis(): Promise<Redis> {
+    if (!this.redisP) {
+      const redis = createRedis(this.config.redisUrl, { maxRetriesPerRequest: 3, connectTimeout: REDIS_CONNECT_TIMEOUT_MS });
+      this.releasers.push(() => closeRedisConnection(redis));
+      this.redisP = whenReady(redis, this.config.redisUrl);
     }
-    return this.redisC;
+    return this.redisP;
   }
 
-  queue(): Queue {
+  async queue(): Promise<Queue> {
+    const redis = await this.redis();
     if (!this.queueC) {
-      const queue = openSyncQueue(this.redis(), this.config.queuePrefix);
+      const queue = openSyncQueue(redis, this.config.queuePrefix);
       this.queueC = queue;
       this.releasers.push(() => queue.close());
     }
@@ -62,4 +70,30 @@ export class CliContext {
   close(): Promise<void> {
     return runReleasers(this.releasers);
   }
+}
+
+/** How long a CLI command waits for Redis to answer before it gives up (exit 1). */
+const REDIS_CONNECT_TIMEOUT_MS = 3_000;
+
+/** Resolves once `redis` is ready; rejects naming REDIS_URL (host and port, never a password) otherwise. */
+function whenReady(redis: Redis, url: string): Promise<Redis> {
+  let lastError = 'no answer';
+  // ioredis prints a stack for every failed attempt unless someone listens.
+  redis.on('error', (err: Error) => {
+    lastError = err.message;
+  });
+  if (redis.status === 'ready') return Promise.resolve(redis);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      redis.disconnect();
+      const { host } = new URL(url);
+      reject(new OktaSyncError('redis_unavailable', `REDIS_URL: cannot reach Redis at ${host} within ${REDIS_CONNECT_TIMEOUT_MS / 1000} s (${lastError})`));
+    }, REDIS_CONNECT_TIMEOUT_MS);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(redis);
+    };
+    redis.once('ready', onReady);
+  });
 }

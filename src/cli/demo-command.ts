@@ -10,13 +10,15 @@ import { asTenantId } from '../shared/ids.js';
 import { objectTypeOf, type Resource } from '../shared/resources.js';
 import type { RunRecord } from '../shared/store/sync-store.js';
 import { RESOURCE_SYNCS } from '../workers/resources/index.js';
+import { deleteByPattern } from '../producer/remove-tenant.js';
 import { putTenant } from '../producer/tenant-service.js';
+import { closeRedisConnection, createRedis, keyPrefix } from '../shared/redis.js';
 import { enqueueSync } from '../shared/enqueue-sync.js';
 import { type Child, startOktaSync, startWithJsonLine } from './child-process.js';
 import { CliContext } from './context.js';
 import { answers, type PrivateRedis, redisServerAvailable, startPrivateRedis } from './private-redis.js';
 import { reportError } from './exit.js';
-import { createProgressView } from './progress.js';
+import { counted, createProgressView } from './progress.js';
 import { waitForRuns } from './run-commands.js';
 import { fetchTruthCounts } from './sim-truth.js';
 
@@ -81,6 +83,8 @@ async function runDemo(opts: DemoOptions): Promise<number> {
       QUEUE_PREFIX: `okta-sync-demo-${randomBytes(4).toString('hex')}`,
       LOG_LEVEL: 'warn',
     };
+    // A Redis we did not start keeps nothing of ours: the queue keys go once the workers are gone.
+    if (redisUrl === base.redisUrl) cleanups.push(() => removeQueueKeys(redisUrl, overrides.QUEUE_PREFIX));
     const env = childEnv(overrides);
     const sim = await startWithJsonLine<{ orgs: SimOrg[] }>(
       ['okta-sim', '--orgs', String(opts.orgs), '--users', String(opts.users), '--seed', '7'],
@@ -97,6 +101,16 @@ async function runDemo(opts: DemoOptions): Promise<number> {
     return await syncAll(ctx, sim.value.orgs, opts, say);
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  }
+}
+
+async function removeQueueKeys(url: string, queuePrefix: string): Promise<void> {
+  const redis = createRedis(url, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+  try {
+    await deleteByPattern(redis, `${keyPrefix(queuePrefix)}:*`);
+  } finally {
+    await closeRedisConnection(redis);
   }
 }
 
@@ -127,7 +141,7 @@ async function syncAll(ctx: CliContext, orgs: SimOrg[], opts: DemoOptions, say: 
       { store, keyring: ctx.keyring(), domainPolicy: ctx.domainPolicy() },
       { tenantId, oktaDomain: org.domain, clientId: org.clientId, clientSecret: org.clientSecret },
     );
-    const runs = await enqueueSync({ store, queue: ctx.queue() }, { tenantId, resources, mode: 'full' });
+    const runs = await enqueueSync({ store, queue: await ctx.queue() }, { tenantId, resources, mode: 'full' });
     runIds.push(...runs.map((r) => r.runId));
   }
   say(`syncing ${resources.join(', ')} of ${orgs.length} orgs`);
@@ -184,7 +198,7 @@ function printSummary(s: Awaited<ReturnType<typeof summarize>>): void {
     const objects = Object.entries(t.objects)
       .map(([k, v]) => `${k} ${v}${t.expected[k] !== undefined && t.expected[k] !== v ? ` (expected ${t.expected[k]})` : ''}`)
       .join(', ');
-    out.write(`  ${t.tenantId} (${t.domain}): ${objects}; ${t.pages} pages, ${t.requests} requests, ${t.rateLimited} 429s, ${(t.durationMs / 1000).toFixed(1)} s\n`);
+    out.write(`  ${t.tenantId} (${t.domain}): ${objects}; ${counted(t.pages, 'page')}, ${counted(t.requests, 'request')}, ${t.rateLimited} 429s, ${(t.durationMs / 1000).toFixed(1)} s\n`);
     for (const f of t.failed) out.write(`    failed ${f}\n`);
   }
 }

@@ -33,11 +33,16 @@ export function createProgressView(out: NodeJS.WriteStream = process.stderr): Pr
 
 function line(r: RunRecord, label: string, tty: boolean): string {
   const c = r.counters;
-  const facts = `${c.objects} objects, ${c.pages} pages, ${c.requests} requests${c.rateLimited ? `, ${c.rateLimited} 429s` : ''}`;
+  const facts = `${counted(c.objects, 'object')}, ${counted(c.pages, 'page')}, ${counted(c.requests, 'request')}${c.rateLimited ? `, ${c.rateLimited} 429s` : ''}`;
   const status = r.status === 'failed' ? `failed: ${r.error?.message ?? ''}` : r.status;
   if (!tty) return `${label}: ${status} (${facts})`;
   const width = 24;
   const filled = r.status === 'succeeded' ? width : Math.min(width - 1, c.pages % width);
   const bar = r.status === 'succeeded' ? '█'.repeat(width) : `${'▓'.repeat(filled)}${'░'.repeat(width - filled)}`;
   return `${label.padEnd(28)} ${bar} ${status.padEnd(9)} ${facts}`;
+}
+
+/** `1 page`, `2 pages`, `0 pages`. */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -77,8 +77,9 @@ export function tenantCommand(run: Run): Command {
     .action((id: string, o: { purgeData?: boolean }) =>
       run(async (ctx) => {
         // Same cleanup as DELETE /v1/tenants/{id}: schedules, pending jobs, cached tokens.
+        const queue = await ctx.queue();
         await removeTenant(
-          { store: await ctx.store(), queue: ctx.queue(), redis: ctx.redis(), queuePrefix: ctx.config.queuePrefix },
+          { store: await ctx.store(), queue, redis: await ctx.redis(), queuePrefix: ctx.config.queuePrefix },
           tenantIdArg(id),
           { purgeData: Boolean(o.purgeData) },
         );

@@ -5,6 +5,7 @@ import type { Logger } from '../shared/logger.js';
 import type { Redis } from '../shared/redis.js';
 import { keyPrefix } from '../shared/redis.js';
 import { ACTIVE_RUN_STATUSES, type SyncStore } from '../shared/store/sync-store.js';
+import { holdsData, readBinding } from './org-binding.js';
 import { removeSchedules } from './schedules.js';
 
 /** What removing a tenant cleaned up, for the log line and the CLI. */
@@ -31,7 +32,14 @@ export async function removeTenant(
   tenantId: TenantId,
   options: { purgeData: boolean },
 ): Promise<RemovalReport> {
-  if (!(await deps.store.getTenant(tenantId))) throw new NotFoundError(`tenant ${tenantId}`);
+  if (!(await deps.store.getTenant(tenantId))) {
+    // A tenant removed without purgeData left its data (and org binding): purging it later is allowed.
+    if (!options.purgeData || !(await leftovers(deps.store, tenantId))) throw new NotFoundError(`tenant ${tenantId}`);
+    await deps.store.deleteTenant(tenantId, { purgeData: true });
+    const report = { schedulesRemoved: false, jobsRemoved: 0, runsCancelled: 0, redisKeysRemoved: 0, dataPurged: true };
+    deps.logger?.info({ tenantId, ...report }, 'data of a removed tenant purged');
+    return report;
+  }
   await removeSchedules(deps.queue, tenantId);
   const jobsRemoved = await removePendingJobs(deps.queue, tenantId);
   let runsCancelled = 0;
@@ -54,6 +62,10 @@ export async function removeTenant(
   const report = { schedulesRemoved: true, jobsRemoved, runsCancelled, redisKeysRemoved, dataPurged: options.purgeData };
   deps.logger?.info({ tenantId, ...report }, 'tenant removed');
   return report;
+}
+
+async function leftovers(store: SyncStore, tenantId: TenantId): Promise<boolean> {
+  return (await readBinding(store, tenantId)) !== undefined || (await holdsData(store, tenantId));
 }
 
 async function removePendingJobs(queue: Queue, tenantId: TenantId): Promise<number> {

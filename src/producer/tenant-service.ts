@@ -6,6 +6,7 @@ import { credentialContext } from '../shared/okta/okta-credentials.js';
 import { type DomainPolicy, parseOktaDomain } from '../shared/okta/okta-domain.js';
 import { RESOURCE_SCOPE } from '../shared/resources.js';
 import type { SyncStore, TenantRecord } from '../shared/store/sync-store.js';
+import { checkOrgBinding, writeOrgBinding } from './org-binding.js';
 
 /** The scopes an integration registered for full read sync asks for, by default. */
 export const DEFAULT_SCOPES: readonly string[] = [...new Set(Object.values(RESOURCE_SCOPE))].sort();
@@ -93,6 +94,8 @@ export async function putTenant(
     createdAt: existing?.createdAt ?? now,
     updatedAt: now,
   };
+  await checkOrgBinding(deps.store, existing, record);
   const { created } = await deps.store.putTenant(record);
+  await writeOrgBinding(deps.store, record);
   return { tenant: publicTenant(record), created };
 }

@@ -63,6 +63,14 @@ export interface Config {
   publicUrl: string | undefined;
   /** `OKTA_SYNC_CONNECT_RETURN_ALLOW`: origins a connect link's `returnUrl` may point to; empty = none. */
   connectReturnAllow: string[];
+  /** `OKTA_SYNC_ADMIN_WRITE`, default false: Bull Board may retry, remove or add jobs only when true. */
+  adminWrite: boolean;
+  /**
+   * `OKTA_SYNC_TRUST_PROXY`, default false: the API believes `X-Forwarded-Proto`/`-For` (set it
+   * behind a TLS-terminating proxy or ingress). `true`, or a comma-separated list of proxy
+   * addresses/CIDRs, as fastify's `trustProxy` takes it.
+   */
+  trustProxy: boolean | string[];
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -102,6 +110,8 @@ export function readConfig(env: Env = process.env): Config {
     traceFile: blank(env.OKTA_SYNC_TRACE_FILE) ? undefined : env.OKTA_SYNC_TRACE_FILE,
     publicUrl: publicUrl(env),
     connectReturnAllow: list(env.OKTA_SYNC_CONNECT_RETURN_ALLOW).map((o) => origin('OKTA_SYNC_CONNECT_RETURN_ALLOW', o)),
+    adminWrite: bool(env, 'OKTA_SYNC_ADMIN_WRITE', false),
+    trustProxy: trustProxy(env),
   };
 }
 
@@ -129,6 +139,12 @@ function redisUrl(env: Env): string {
     throw new ConfigError('REDIS_URL', `has scheme "${url.protocol}" (expected redis: or rediss:)`);
   }
   if (!url.hostname) throw new ConfigError('REDIS_URL', 'has no host');
+  // BullMQ on Redis Cluster has only db 0, and ioredis would otherwise fail SELECT over and over:
+  // refuse any other index instead of silently using db 0 (separate deployments by QUEUE_PREFIX).
+  const db = url.pathname.replace(/^\//, '');
+  if (db !== '' && db !== '0') {
+    throw new ConfigError('REDIS_URL', `selects db "${db}": only db 0 is supported (separate deployments with QUEUE_PREFIX)`);
+  }
   return value;
 }
 
@@ -188,6 +204,17 @@ function origin(name: string, value: string): string {
   const url = httpUrl(name, value);
   if (url.pathname !== '/') throw new ConfigError(name, `"${value.slice(0, 80)}" must be an origin such as https://app.example.com (no path)`);
   return url.origin;
+}
+
+function trustProxy(env: Env): boolean | string[] {
+  const value = env.OKTA_SYNC_TRUST_PROXY;
+  if (blank(value) || /^(false|0|no)$/i.test(value)) return false;
+  if (/^(true|1|yes)$/i.test(value)) return true;
+  const entries = list(value);
+  if (entries.some((e) => !/^[0-9A-Fa-f:.]+(\/\d{1,3})?$/.test(e))) {
+    throw new ConfigError('OKTA_SYNC_TRUST_PROXY', 'must be true, false or a comma-separated list of proxy IPs/CIDRs');
+  }
+  return entries;
 }
 
 function queuePrefix(env: Env): string {

@@ -43,7 +43,18 @@ export async function enqueueSync(deps: { store: SyncStore; queue: Queue }, req:
       warnings: [],
     });
     if (run.status === 'queued') {
-      await addPageJob(deps.queue, { tenantId: run.tenantId, runId: run.runId, resource, mode: run.mode, page: 0, url: null });
+      try {
+        await addPageJob(deps.queue, { tenantId: run.tenantId, runId: run.runId, resource, mode: run.mode, page: 0, url: null });
+      } catch (error) {
+        // No half-made run: a run this call created but could not queue is closed, not left queued.
+        if (created) {
+          const at = new Date().toISOString();
+          await deps.store
+            .finishRun(run.runId, { status: 'failed', at, error: { code: 'enqueue_failed', message: 'the first page could not be queued (Redis unavailable?)' } })
+            .catch(() => undefined);
+        }
+        throw error;
+      }
     }
     out.push({ resource, runId: run.runId, status: run.status, created });
   }

@@ -30,3 +30,29 @@ export async function evictionPolicyProblem(redis: Redis): Promise<string | unde
     return undefined;
   }
 }
+
+/**
+ * Logs a connection error at most once per 10 s (ioredis keeps reconnecting with backoff); without
+ * a listener ioredis prints a stack for every failed attempt.
+ */
+export function logRedisErrors(redis: Redis, logger: { warn(obj: object, msg: string): void }): void {
+  let last = 0;
+  redis.on('error', (err: Error) => {
+    if (Date.now() - last < 10_000) return;
+    last = Date.now();
+    logger.warn({ err: { message: err.message } }, 'redis connection error (retrying)');
+  });
+}
+
+/** `quit()` waits for Redis to answer, forever while it is unreachable: then just disconnect. */
+export async function closeRedisConnection(redis: Redis, timeoutMs = 5_000): Promise<void> {
+  if (redis.status === 'ready') {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([redis.quit(), timeout]).catch(() => undefined);
+    clearTimeout(timer);
+  }
+  redis.disconnect();
+}

@@ -28,6 +28,7 @@ import { runStartupChecks } from './startup-checks.js';
 import { runReleasers } from '../shared/releasers.js';
 import { createRunNotifier, notifyingFinishedRuns } from './run-notifier.js';
 import { startWebhookWorker } from './webhook-worker.js';
+import { warnRiskySettings } from '../shared/startup-warnings.js';
 
 export interface WorkerOptions {
   /** Jobs run at once in this process, default `WORKER_CONCURRENCY`. */
@@ -70,6 +71,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
             readiness: () => readiness(phase, redisStatus()),
           });
     if (health) releasers.push(() => health.close());
+    warnRiskySettings(config, logger);
     const keyring = parseKeyring(config.encryptionKeys);
     const feed = { enabled: config.changeFeed, onAppended: metrics.feedAppended };
     const observedStore = instrumentStore(await openStore(config.storeUrl, { feed }), metrics);

@@ -14,8 +14,10 @@ export interface StartupCheckDeps {
 }
 
 export interface StartupCheckOptions {
-  /** How long Redis and the store may take to answer, default 15000 ms. */
+  /** How long the store may take to answer, default 15000 ms. */
   timeoutMs?: number;
+  /** How long Redis may take to answer, default the smaller of timeoutMs and 3000 ms (a command gives up within 10 s). */
+  redisTimeoutMs?: number;
   /** Stored credentials tried per key id before the key is declared wrong, default 3. */
   samplesPerKey?: number;
 }
@@ -33,7 +35,8 @@ export interface StartupCheckOptions {
  */
 export async function runStartupChecks(deps: StartupCheckDeps, options: StartupCheckOptions = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 15_000;
-  await withTimeout(deps.redis.ping(), timeoutMs, () => new OktaSyncError('redis_unreachable', `REDIS_URL: Redis did not answer within ${timeoutMs} ms`));
+  const redisMs = options.redisTimeoutMs ?? Math.min(timeoutMs, 3_000);
+  await withTimeout(deps.redis.ping(), redisMs, () => new OktaSyncError('redis_unreachable', `REDIS_URL: Redis did not answer within ${redisMs} ms`));
   const policy = await evictionPolicyProblem(deps.redis);
   if (policy !== undefined) {
     deps.logger.error(

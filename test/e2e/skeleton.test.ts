@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOktaSim, type OktaSim } from '../../src/okta-sim/index.js';
 import { asTenantId } from '../../src/shared/ids.js';
+import { createRedis } from '../../src/shared/redis.js';
 import { SqliteStore } from '../../src/shared/store/sqlite-store.js';
 import type { RunRecord } from '../../src/shared/store/sync-store.js';
 import { createSandbox, type Sandbox } from '../helpers/fixtures.js';
@@ -136,6 +137,20 @@ describe('walking skeleton', () => {
       expect(t.expected.users).toBe(500);
       expect(t.objects.users).toBe(500);
       expect(t.pages).toBeGreaterThanOrEqual(3);
+    }
+    // The demo did not start this Redis, so it leaves none of its queue keys in it.
+    const redis = createRedis(box.redisUrl);
+    try {
+      const left: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', '{okta-sync-demo-*', 'COUNT', 1_000);
+        cursor = next;
+        left.push(...keys);
+      } while (cursor !== '0');
+      expect(left).toEqual([]);
+    } finally {
+      await redis.quit();
     }
   });
 

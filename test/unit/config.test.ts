@@ -16,8 +16,15 @@ describe('readConfig', () => {
       allowInsecureLoopback: false,
       otelEnabled: false,
       changeFeed: true,
+      adminWrite: false,
+      trustProxy: false,
     });
     expect(readConfig({ OKTA_SYNC_CHANGE_FEED: 'false' }).changeFeed).toBe(false);
+  });
+
+  it('reads OKTA_SYNC_TRUST_PROXY as a flag or a list of proxy addresses', () => {
+    expect(readConfig({ OKTA_SYNC_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(readConfig({ OKTA_SYNC_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
   });
 
   it.each([
@@ -38,6 +45,10 @@ describe('readConfig', () => {
     ['OKTA_SYNC_PUBLIC_URL', 'https://sync.example.com/?x=1'],
     ['OKTA_SYNC_CONNECT_RETURN_ALLOW', 'https://app.example.com/path'],
     ['OKTA_SYNC_CONNECT_RETURN_ALLOW', 'ftp://app.example.com'],
+    ['REDIS_URL', 'redis://127.0.0.1:6379/99'],
+    ['REDIS_URL', 'rediss://r:6380/2'],
+    ['OKTA_SYNC_ADMIN_WRITE', 'perhaps'],
+    ['OKTA_SYNC_TRUST_PROXY', 'the-proxy'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     let error: unknown;
     try {
@@ -52,8 +63,8 @@ describe('readConfig', () => {
   });
 
   it('accepts valid overrides', () => {
-    const c = readConfig({ REDIS_URL: 'rediss://r:6380/2', STORE_URL: 'mongodb://m:27017/db', OKTA_SYNC_RATE_SHARE: '0.9', LOG_LEVEL: 'DEBUG' });
-    expect(c).toMatchObject({ redisUrl: 'rediss://r:6380/2', storeUrl: 'mongodb://m:27017/db', rateShare: 0.9, logLevel: 'debug' });
+    const c = readConfig({ REDIS_URL: 'rediss://r:6380/0', STORE_URL: 'mongodb://m:27017/db', OKTA_SYNC_RATE_SHARE: '0.9', LOG_LEVEL: 'DEBUG' });
+    expect(c).toMatchObject({ redisUrl: 'rediss://r:6380/0', storeUrl: 'mongodb://m:27017/db', rateShare: 0.9, logLevel: 'debug' });
   });
 
   it('connect settings: the public URL without a trailing slash, return origins normalised; unset = none', () => {

@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiKeys } from './api-keys.js';
+import type { AuthThrottle } from './auth-throttle.js';
+import { type BrowserSessions, SESSION_MAX_AGE_S } from './browser-sessions.js';
 
 /** Who may call a route: anyone, bearer key holders, or bearer key or browser session cookie. */
 export type Access = 'public' | 'bearer' | 'browser';
 
 export const SESSION_COOKIE = 'okta_sync_session';
-/** How long a browser session cookie lives, 8 hours. */
-const SESSION_MAX_AGE_S = 8 * 3600;
 
 /** `/connect/:token` is the customer's onboarding page: its link token is the capability. */
 const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/connect/:token']);
@@ -20,26 +20,47 @@ export function accessOf(routeUrl: string | undefined): Access {
   return 'bearer';
 }
 
+/** What the auth hook needs: the keys, the browser sessions, and the per-address throttle. */
+export interface AuthDeps {
+  keys: ApiKeys;
+  sessions: BrowserSessions;
+  throttle: AuthThrottle;
+}
+
 /**
  * Bearer auth on every route but health. Browser pages (Bull Board, docs) also take the session
  * cookie, which `?key=<api key>` sets once: the answer is a page that reloads the same URL without
  * the key, so the key leaves the address bar and the follow-up navigation is same-site (a 303 after
- * a cross-site link would not carry a SameSite=Strict cookie).
+ * a cross-site link would not carry a SameSite=Strict cookie). A wrong key (bearer or `?key=`)
+ * counts against the client address (`request.ip`: the proxy's client only with OKTA_SYNC_TRUST_PROXY).
  */
-export function registerAuth(app: FastifyInstance, keys: ApiKeys): void {
+export function registerAuth(app: FastifyInstance, { keys, sessions, throttle }: AuthDeps): void {
   app.addHook('onRequest', async (request, reply) => {
     const access = accessOf(request.routeOptions.url);
     if (access === 'public') return;
-    if (keys.matches(bearerOf(request.headers.authorization))) return;
+    const lockedMs = throttle.lockedFor(request.ip);
+    if (lockedMs > 0) {
+      return reply
+        .code(429)
+        .header('retry-after', String(Math.ceil(lockedMs / 1000)))
+        .type('application/json; charset=utf-8')
+        .send({ error: { code: 'too_many_failed_attempts', message: 'too many failed authentications from this address; retry later' } });
+    }
+    const bearer = bearerOf(request.headers.authorization);
+    if (keys.matches(bearer)) return throttle.succeeded(request.ip);
+    let presented = bearer !== undefined;
     if (access === 'browser') {
-      if (keys.matchesSession(cookieOf(request.headers.cookie, SESSION_COOKIE))) return;
+      if (await sessions.valid(cookieOf(request.headers.cookie, SESSION_COOKIE))) return;
       const url = new URL(request.url, 'http://api.invalid');
       const key = url.searchParams.get('key') ?? undefined;
-      if (request.method === 'GET' && keys.matches(key)) {
+      presented ||= key !== undefined;
+      if (request.method === 'GET' && key !== undefined && keys.matches(key)) {
+        throttle.succeeded(request.ip);
         url.searchParams.delete('key');
-        return startSession(request, reply, keys.sessionFor(key!), url.pathname + url.search);
+        return startSession(request, reply, await sessions.start(keys.fingerprint(key)), url.pathname + url.search);
       }
     }
+    if (presented) throttle.failed(request.ip);
     // Answered here rather than thrown: plugins such as Bull Board install their own error handler.
     return reply
       .code(401)
@@ -51,7 +72,7 @@ export function registerAuth(app: FastifyInstance, keys: ApiKeys): void {
 
 function startSession(request: FastifyRequest, reply: FastifyReply, session: string, target: string): FastifyReply {
   const attrs = ['HttpOnly', 'SameSite=Strict', 'Path=/', `Max-Age=${SESSION_MAX_AGE_S}`];
-  // Plain http in development (Secure cookies over http are dropped by some browsers).
+  // Over TLS (X-Forwarded-Proto counts only with OKTA_SYNC_TRUST_PROXY); plain http in development.
   if (request.protocol === 'https') attrs.push('Secure');
   const href = escapeHtml(target);
   return reply

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Config } from '../../shared/config.js';
+import type { AuthThrottle } from './auth-throttle.js';
 import type { Keyring } from '../../shared/crypto.js';
 import type { Logger } from '../../shared/logger.js';
 import type { DomainPolicy } from '../../shared/okta/okta-domain.js';
@@ -29,6 +30,8 @@ export interface ApiDeps {
    * (issue 16b). Default: none; a failure is logged and never shown to the customer.
    */
   onTenantConnected?: (event: TenantConnected) => Promise<void>;
+  /** Per-address slow-down of failed authentication; default `createAuthThrottle()`. */
+  authThrottle?: AuthThrottle;
 }
 
 export function domainPolicyOf(config: Config): DomainPolicy {

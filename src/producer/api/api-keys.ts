@@ -1,45 +1,34 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 
 /**
  * The API's bearer keys, held only as SHA-256 digests. A presented key is hashed and compared
  * with every digest in constant time (no early exit), so neither timing nor memory reveals keys.
- *
- * Browsers cannot send a bearer header, so the Bull Board and docs pages also accept a session
- * cookie: HMAC-SHA256(key, SESSION_LABEL). It is derived, not stored, so it works on every API
- * replica, reveals nothing about the key, and stops working when the key leaves OKTA_SYNC_API_KEYS.
+ * A key's fingerprint (its digest, hex) is what a browser session records, so a session stops
+ * working when its key leaves OKTA_SYNC_API_KEYS.
  */
 export interface ApiKeys {
   /** True when `presented` is one of the configured keys. */
   matches(presented: string | undefined): boolean;
-  /** True when `presented` is the session cookie of one of the configured keys. */
-  matchesSession(presented: string | undefined): boolean;
-  /** The session cookie value for a key (call only after `matches(key)`). */
-  sessionFor(key: string): string;
+  /** The fingerprint of a key (call only after `matches(key)`). */
+  fingerprint(key: string): string;
+  /** True when `fingerprint` is that of a key still configured. */
+  knows(fingerprint: string): boolean;
 }
-
-const SESSION_LABEL = 'okta-sync browser session v1';
 
 export function createApiKeys(keys: readonly string[]): ApiKeys {
   const keyDigests = keys.map(sha256);
-  const sessionDigests = keys.map((k) => sha256(sessionOf(k)));
   return {
-    matches: (presented) => anyEqual(keyDigests, presented),
-    matchesSession: (presented) => anyEqual(sessionDigests, presented),
-    sessionFor: sessionOf,
+    matches: (presented) => presented !== undefined && presented.length > 0 && anyEqual(keyDigests, sha256(presented)),
+    fingerprint: (key) => sha256(key).toString('hex'),
+    knows: (fingerprint) => /^[0-9a-f]{64}$/.test(fingerprint) && anyEqual(keyDigests, Buffer.from(fingerprint, 'hex')),
   };
-}
-
-function sessionOf(key: string): string {
-  return createHmac('sha256', key).update(SESSION_LABEL).digest('base64url');
 }
 
 function sha256(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
-function anyEqual(digests: readonly Buffer[], presented: string | undefined): boolean {
-  if (presented === undefined || presented.length === 0) return false;
-  const candidate = sha256(presented);
+function anyEqual(digests: readonly Buffer[], candidate: Buffer): boolean {
   let found = false;
   for (const digest of digests) found = timingSafeEqual(digest, candidate) || found;
   return found;

@@ -7,9 +7,13 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { registerAuth } from './api-auth.js';
 import type { ApiDeps } from './api-deps.js';
 import { createApiKeys } from './api-keys.js';
+import { createAuthThrottle } from './auth-throttle.js';
+import { createBrowserSessions } from './browser-sessions.js';
+import { clientErrorHandler, frameworkErrors } from './framework-errors.js';
 import { toHttpError } from './http-errors.js';
 import { changeRoutes } from './routes/change-routes.js';
 import { connectLinkRoutes, connectPageRoutes } from './routes/connect-routes.js';
+import { setSecurityHeaders } from './security-headers.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { objectRoutes } from './routes/object-routes.js';
 import { scheduleRoutes } from './routes/schedule-routes.js';
@@ -31,6 +35,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler,
+    trustProxy: deps.config.trustProxy,
   });
   // zod validates inside each route (see zod-route.ts); the JSON Schemas are for the document only.
   app.setValidatorCompiler(() => () => true);
@@ -48,7 +55,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     reply.code(404).type('application/json; charset=utf-8').send({ error: { code: 'not_found', message: 'no such route' } }),
   );
   app.addHook('onSend', async (request, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
+    setSecurityHeaders(reply);
     if (request.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -59,7 +66,12 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     else request.log.info(line, 'request');
   });
 
-  registerAuth(app, createApiKeys(deps.config.apiKeys));
+  const keys = createApiKeys(deps.config.apiKeys);
+  registerAuth(app, {
+    keys,
+    sessions: createBrowserSessions(deps.redis, deps.config.queuePrefix, keys),
+    throttle: deps.authThrottle ?? createAuthThrottle(),
+  });
   app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -88,13 +100,32 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   return app;
 }
 
+/**
+ * Bull Board at /admin/queues: read-only unless OKTA_SYNC_ADMIN_WRITE=true. A job added or edited
+ * there runs with whatever tenantId it names, so writes are refused twice: Bull Board's own
+ * readOnlyMode (405 from its API) and, in front of it, every method but GET/HEAD answered 405 here.
+ */
 function bullBoard(deps: ApiDeps) {
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath('/admin/queues');
+  const readOnly = !deps.config.adminWrite;
   createBullBoard({
-    queues: [new BullMQAdapter(deps.queue)],
+    queues: [new BullMQAdapter(deps.queue, { readOnlyMode: readOnly })],
     serverAdapter,
     options: { uiConfig: { boardTitle: 'okta-sync' } },
   });
-  return serverAdapter.registerPlugin();
+  const plugin = serverAdapter.registerPlugin();
+  return async (board: FastifyInstance) => {
+    if (readOnly) {
+      board.addHook('onRequest', async (request, reply) => {
+        if (request.method === 'GET' || request.method === 'HEAD') return;
+        return reply
+          .code(405)
+          .header('allow', 'GET, HEAD')
+          .type('application/json; charset=utf-8')
+          .send({ error: { code: 'read_only', message: 'Bull Board is read-only (set OKTA_SYNC_ADMIN_WRITE=true to allow changes)' } });
+      });
+    }
+    await board.register(plugin);
+  };
 }

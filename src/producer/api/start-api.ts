@@ -3,16 +3,17 @@ import { once } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../shared/config.js';
 import { parseKeyring } from '../../shared/crypto.js';
-import { ConfigError } from '../../shared/errors.js';
 import { asTenantId } from '../../shared/ids.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { createOktaHttp } from '../../shared/okta/okta-http.js';
 import { openSyncQueue } from '../../shared/queue.js';
-import { createRedis, evictionPolicyProblem } from '../../shared/redis.js';
+import { closeRedisConnection, createRedis, evictionPolicyProblem, logRedisErrors } from '../../shared/redis.js';
+import { warnRiskySettings } from '../../shared/startup-warnings.js';
 import { openStore } from '../../shared/store/open-store.js';
 import { createMetrics } from '../../shared/telemetry/metrics.js';
 import { instrumentOktaHttp } from '../../shared/telemetry/okta-telemetry.js';
 import type { ApiDeps } from './api-deps.js';
+import { checkApiKeys } from './api-key-policy.js';
 import { buildApi } from './build-api.js';
 import { runReleasers } from '../../shared/releasers.js';
 
@@ -40,20 +41,25 @@ const PING_TIMEOUT_MS = 2_000;
 
 /** The API process's composition root (`okta-sync api`). */
 export async function startApi(config: Config, options: StartApiOptions = {}): Promise<ApiHandle> {
-  if (config.apiKeys.length === 0) {
-    throw new ConfigError('OKTA_SYNC_API_KEYS', 'is required for the API (comma separated bearer keys)');
-  }
+  checkApiKeys(config.apiKeys);
   const logger = options.logger ?? createLogger({ level: config.logLevel, name: 'api' });
   const keyring = parseKeyring(config.encryptionKeys);
+  warnRiskySettings(config, logger);
   const releasers: (() => Promise<unknown>)[] = [];
   try {
     const store = await openStore(config.storeUrl);
     releasers.push(() => store.close());
+    // Never wait for Redis before listening: ioredis reconnects with backoff, /readyz says 503 meanwhile.
     const redis = createRedis(config.redisUrl);
-    releasers.push(() => redis.quit().catch(() => redis.disconnect()));
-    const policy = await evictionPolicyProblem(redis);
-    if (policy) logger.warn({ policy }, 'Redis maxmemory-policy is not noeviction: BullMQ may lose jobs');
+    releasers.push(() => closeRedisConnection(redis));
+    logRedisErrors(redis, logger);
+    redis.once('ready', () => {
+      void evictionPolicyProblem(redis).then((policy) => {
+        if (policy) logger.warn({ policy }, 'Redis maxmemory-policy is not noeviction: BullMQ may lose jobs');
+      });
+    });
     const queue = openSyncQueue(redis, config.queuePrefix);
+    queue.on('error', () => undefined); // logged once per 10 s by logRedisErrors
     releasers.push(() => queue.close());
     const metrics = createMetrics({ queue });
     const oktaHttp = instrumentOktaHttp(createOktaHttp({ headersTimeoutMs: 15_000, bodyTimeoutMs: 15_000 }));

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
 import type { ChangeFeedOptions } from './change-feed.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { SyncStore } from './sync-store.js';
@@ -9,10 +11,16 @@ export interface StoreOptions {
   feed?: ChangeFeedOptions;
 }
 
+const DEFAULT_SQLITE_URL = 'sqlite:./data/okta-sync.db';
+
 /** Opens the store named by `STORE_URL`: `sqlite:<path>` or `mongodb://…/<db>`. */
 export async function openStore(storeUrl: string, options: StoreOptions = {}): Promise<SyncStore> {
   if (storeUrl.startsWith('sqlite:')) {
     const path = storeUrl.slice('sqlite:'.length);
+    // Only the default ./data is created; another missing directory is a typo, not a wish.
+    if (path !== ':memory:' && storeUrl !== DEFAULT_SQLITE_URL && !existsSync(dirname(resolve(path)))) {
+      throw new ConfigError('STORE_URL', `directory ${dirname(resolve(path))} does not exist`);
+    }
     return new SqliteStore(path === ':memory:' ? path : resolve(path), options);
   }
   // Loaded lazily so processes on SQLite never load the MongoDB driver.

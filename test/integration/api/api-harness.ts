@@ -10,12 +10,13 @@ import { createRedis, keyPrefix, type Redis } from '../../../src/shared/redis.js
 import { openStore } from '../../../src/shared/store/open-store.js';
 import type { SyncStore } from '../../../src/shared/store/sync-store.js';
 import type { ApiDeps } from '../../../src/producer/api/api-deps.js';
+import { type AuthThrottle, createAuthThrottle } from '../../../src/producer/api/auth-throttle.js';
 import { buildApi } from '../../../src/producer/api/build-api.js';
 import { deleteByPattern } from '../../../src/producer/remove-tenant.js';
 import { createSandbox, type Sandbox } from '../../helpers/fixtures.js';
 
-export const KEY = 'test-key-0123456789abcdef';
-export const KEY2 = 'second-key-fedcba9876543210';
+export const KEY = 'test-key-0123456789abcdef01234567';
+export const KEY2 = 'second-key-fedcba9876543210abcdef';
 
 /** An API built in-process on real Redis and SQLite, with every log line captured. */
 export interface ApiHarness {
@@ -37,7 +38,7 @@ export interface ApiHarness {
 
 export async function startHarness(
   name: string,
-  options: { env?: Record<string, string>; oktaHttp?: OktaHttp; onTenantConnected?: ApiDeps['onTenantConnected'] } = {},
+  options: { env?: Record<string, string>; oktaHttp?: OktaHttp; onTenantConnected?: ApiDeps['onTenantConnected']; authThrottle?: AuthThrottle } = {},
 ): Promise<ApiHarness> {
   const box = createSandbox(name);
   const config = readConfig(box.env({ OKTA_SYNC_API_KEYS: `${KEY}, ${KEY2}`, ...options.env }));
@@ -66,6 +67,8 @@ export async function startHarness(
     metricsText: async () => '# HELP okta_sync_test 1\n',
     ready: async () => (await redis.ping()) === 'PONG',
     ...(options.onTenantConnected ? { onTenantConnected: options.onTenantConnected } : {}),
+    // Files here send many wrong keys from one address on purpose; auth-throttle.test.ts covers the lockout.
+    authThrottle: options.authThrottle ?? createAuthThrottle({ freeFailures: Number.POSITIVE_INFINITY }),
   });
   await app.ready();
   return {

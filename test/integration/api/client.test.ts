@@ -10,7 +10,7 @@ import { createLogger } from '../../../src/shared/logger.js';
 import { createSandbox, type Sandbox } from '../../helpers/fixtures.js';
 import { runCli, startCliProcess, stopProcess, waitFor } from '../../helpers/processes.js';
 
-const KEY = 'client-test-key-0123456789';
+const KEY = 'client-test-key-0123456789abcdef0123';
 let box: Sandbox;
 let sim: OktaSim;
 let api: ApiHandle;

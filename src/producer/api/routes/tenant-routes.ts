@@ -23,7 +23,12 @@ export function tenantRoutes(app: FastifyInstance, deps: ApiDeps): void {
     tags,
     params: tenantIdParams,
     body: tenantBody,
-    responses: { 200: { description: 'updated', schema: tenantView }, 201: { description: 'created', schema: tenantView }, ...errors },
+    responses: {
+      200: { description: 'updated', schema: tenantView },
+      201: { description: 'created', schema: tenantView },
+      ...errors,
+      409: { description: '`tenant_org_changed`: the id holds data of another Okta org; remove it with purgeData first', schema: errorView },
+    },
     handler: async ({ params, body, reply }) => {
       const tenantId = asTenantId(params.tenantId);
       const result = await putTenant(

@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page, type Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiHandle, startApi } from '../../src/producer/api/start-api.js';
 import { readConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
+import { CHROMIUM_ARGS, chromiumFor } from '../helpers/browser.js';
 import { createSandbox, type Sandbox } from '../helpers/fixtures.js';
 
 /**
@@ -11,14 +11,9 @@ import { createSandbox, type Sandbox } from '../helpers/fixtures.js';
  * Without it the file is skipped with one line saying so, unless OKTA_SYNC_REQUIRE_BROWSER=1 (set
  * by .ci/run), where a missing browser fails. OKTA_SYNC_CHROMIUM points at another binary.
  */
-const CHROMIUM = process.env.OKTA_SYNC_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM = chromiumFor('test/e2e/api-browser.test.ts');
 const KEY = 'browser-test-key-0123456789abcdef';
-const present = existsSync(CHROMIUM);
-if (!present) {
-  const why = `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) to run the browser tests`;
-  if (process.env.OKTA_SYNC_REQUIRE_BROWSER === '1') throw new Error(`${why} (OKTA_SYNC_REQUIRE_BROWSER=1)`);
-  console.warn(`skipping test/e2e/api-browser.test.ts: ${why}`);
-}
+const present = CHROMIUM !== undefined;
 
 let box: Sandbox;
 let api: ApiHandle;
@@ -31,7 +26,7 @@ describe.skipIf(!present)('browser pages', () => {
     api = await startApi(config, { port: 0, host: '127.0.0.1', logger: createLogger({ level: 'silent' }) });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
     });
   });
 

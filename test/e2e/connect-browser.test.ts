@@ -6,6 +6,7 @@ import { type OktaSim, startOktaSim } from '../../src/okta-sim/index.js';
 import { type ApiHandle, startApi } from '../../src/producer/api/start-api.js';
 import { readConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
+import { CHROMIUM_ARGS, chromiumFor } from '../helpers/browser.js';
 import { createSandbox, type Sandbox } from '../helpers/fixtures.js';
 import { startCliProcess, stopProcess } from '../helpers/processes.js';
 import { scenario } from '../helpers/sync-scenario.js';
@@ -16,12 +17,9 @@ import { alive, ids, storedObjects, syncAndWait, truthOf } from './sync-harness.
  * gets the secret wrong, then right, sees the verified scopes; the link is dead afterwards; a
  * full sync of the tenant onboarded this way, by a real worker process, equals the simulator's org.
  */
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = chromiumFor('test/e2e/connect-browser.test.ts');
 const KEY = 'browser-connect-key-0123456789abcdef';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-// Where a browser is required (CI), a missing one fails instead of skipping.
-if (!HAVE_CHROMIUM && process.env.CI) throw new Error(`${CHROMIUM} is missing and CI is set: install Debian's chromium (apt-get install -y chromium)`);
-if (!HAVE_CHROMIUM) console.warn(`[connect-browser] skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+const HAVE_CHROMIUM = CHROMIUM !== undefined;
 
 let box: Sandbox;
 let api: ApiHandle;
@@ -38,7 +36,7 @@ beforeAll(async () => {
   if (!HAVE_CHROMIUM) return;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: CHROMIUM_ARGS,
   });
 }, 60_000);
 

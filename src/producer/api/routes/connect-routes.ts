@@ -60,8 +60,10 @@ export function connectPageRoutes(app: FastifyInstance, deps: ApiDeps): void {
       for (const [k, v] of new URLSearchParams(String(body))) if (!(k in fields)) fields[k] = v;
       done(null, fields);
     });
-    scope.addHook('onSend', async (_request, reply) => {
-      if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', connectCsp());
+    // Set before the handler (which may widen form-action for a return URL) and before the API's
+    // own onSend hook, which keeps a policy already set: the connect page's stricter one wins.
+    scope.addHook('onRequest', async (_request, reply) => {
+      reply.header('content-security-policy', connectCsp());
       reply.header('x-frame-options', 'DENY').header('referrer-policy', 'no-referrer').header('cache-control', 'no-store');
     });
     scope.setErrorHandler((error: FastifyError, request, reply) => {

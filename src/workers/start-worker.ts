@@ -26,6 +26,9 @@ import { ATTR, SPAN, withLinkedTrace } from '../shared/telemetry/spans.js';
 import { instrumentStore } from '../shared/telemetry/store-telemetry.js';
 import { runStartupChecks } from './startup-checks.js';
 import { runReleasers } from '../shared/releasers.js';
+import { clipText } from '../shared/clip-text.js';
+import { jobOwnsRun } from './job-ownership.js';
+import { responseCapFor } from './memory-budget.js';
 
 export interface WorkerOptions {
   /** Jobs run at once in this process, default `WORKER_CONCURRENCY`. */
@@ -79,7 +82,9 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     const queue = openSyncQueue(redis, config.queuePrefix);
     releasers.push(() => queue.close());
     metrics.watchQueue(queue);
-    const http = instrumentOktaHttp(createOktaHttp());
+    const concurrency = options.concurrency ?? config.workerConcurrency;
+    // Every slot busy on the largest page the cap lets through still fits the memory budget.
+    const http = instrumentOktaHttp(createOktaHttp({ maxBodyBytes: config.maxResponseBytes ?? responseCapFor(concurrency) }));
     releasers.push(() => http.close());
     const okta = createOktaClient({
       http,
@@ -88,6 +93,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       // One token per (tenant, scope set) across the cluster: L1 here, L2 + fetch lock in Redis.
       tokens: instrumentTokens(createTokenService(http, { shared: { redis, keyring, queuePrefix: config.queuePrefix }, onEvent: metrics.tokenEvent })),
       onRequest: metrics.oktaRequest,
+      maxResetAheadMs: config.maxRateWaitSeconds * 1000,
     });
     const processor = createPageProcessor({
       store,
@@ -100,6 +106,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       fairness: createFairnessGate(redis, keyPrefix(config.queuePrefix)),
       finisher: createRunFinisher({ store }),
       logFirstSyncDays: config.logFirstSyncDays,
+      maxPagesPerRun: config.maxPagesPerRun,
       rateShare: config.rateShare,
       logger,
     });
@@ -108,7 +115,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     const worker = new Worker(SYNC_QUEUE, dispatch, {
       connection: redis,
       prefix: keyPrefix(config.queuePrefix),
-      concurrency: options.concurrency ?? config.workerConcurrency,
+      concurrency,
       lockDuration: LOCK_DURATION_MS,
       stalledInterval: STALLED_INTERVAL_MS,
       maxStalledCount: MAX_STALLED,
@@ -117,13 +124,16 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     });
     // A job that failed outside the processor's control (stalled too often) still ends its run.
     worker.on('failed', (job) => {
-      const runId = (job?.data as { runId?: unknown } | undefined)?.runId;
-      if (typeof runId !== 'string') return;
+      const { runId, tenantId, resource } = (job?.data ?? {}) as { runId?: unknown; tenantId?: unknown; resource?: unknown };
+      if (typeof runId !== 'string' || typeof tenantId !== 'string' || typeof resource !== 'string') return;
       // 'failed' also fires for attempts that will be retried: only a job that stays failed ends the run.
       void (async () => {
         if (!job || (await job.getState()) !== 'failed') return;
         const run = await store.getRun(asRunId(runId));
-        if (run) await failRun(store, run, { code: 'job_failed', message: job.failedReason ?? 'job failed' });
+        // A refused job (another tenant's run) must not end that run either.
+        if (run && jobOwnsRun({ tenantId, resource }, run)) {
+          await failRun(store, run, { code: 'job_failed', message: clipText(job.failedReason ?? 'job failed') });
+        }
       })().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'could not record a failed job'));
     });
     worker.on('error', (err) => logger.error({ err: { message: err.message } }, 'worker error'));

@@ -15,7 +15,15 @@ describe('readConfig', () => {
       logLevel: 'info',
       allowInsecureLoopback: false,
       otelEnabled: false,
+      maxResponseBytes: undefined,
+      maxPagesPerRun: 100_000,
+      maxRateWaitSeconds: 120,
     });
+  });
+
+  it('reads the hostile-org bounds', () => {
+    const c = readConfig({ OKTA_SYNC_MAX_RESPONSE_BYTES: '1048576', OKTA_SYNC_MAX_PAGES_PER_RUN: '50', OKTA_SYNC_MAX_RATE_WAIT_SECONDS: '3' });
+    expect(c).toMatchObject({ maxResponseBytes: 1_048_576, maxPagesPerRun: 50, maxRateWaitSeconds: 3 });
   });
 
   it.each([
@@ -31,6 +39,9 @@ describe('readConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['OKTA_SYNC_ALLOW_INSECURE_LOOPBACK', 'maybe'],
     ['METRICS_PORT', '70000'],
+    ['OKTA_SYNC_MAX_RESPONSE_BYTES', '10'],
+    ['OKTA_SYNC_MAX_PAGES_PER_RUN', '0'],
+    ['OKTA_SYNC_MAX_RATE_WAIT_SECONDS', 'forever'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     let error: unknown;
     try {

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 export const HOSTILE_MODES = [
   'honest', // two users, no next link
   'huge', // every list answers a 30 MiB page (chunked, no Content-Length) with a next link
+  'near-cap', // three pages of 200 items each just under the default 4 MiB cap, then the end
   'cycle', // after=A → B → A
   'increasing', // after=n → n+1 forever, the same two users on every page
   'empty-increasing', // after=n → n+1 forever, every page empty
@@ -100,6 +101,10 @@ export async function startHostileOrg(): Promise<HostileOrg> {
     switch (mode) {
       case 'huge':
         return streamHuge(res, next(`h${n + 1}`));
+      case 'near-cap': {
+        const page = Array.from({ length: 200 }, (_, i) => ({ ...user(`${clientId}${url.pathname}-p${n}-${i}`), notes: 'n'.repeat(19_500) }));
+        return json(res, 200, page, n < 2 ? next(`c${n + 1}`) : undefined);
+      }
       case 'cycle': {
         const to = after === 'A' ? 'B' : 'A';
         return json(res, 200, [user(`${clientId}-u${after ?? '0'}`)], next(to));

@@ -31,15 +31,15 @@ export function createPageProcessor(deps: PageProcessorDeps) {
   return async function processPage(job: Job, token?: string): Promise<void> {
     const data = parsePageJob(job.data);
     const run = await deps.store.getRun(asRunId(data.runId));
-    if (!run || run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled') return;
     // Before credentials are read or anything is written: the run must be this job's tenant's.
-    if (!jobOwnsRun(data, run)) {
+    if (run && !jobOwnsRun(data, run)) {
       deps.logger.warn(
         { security: 'job_tenant_mismatch', jobId: job.id, jobTenantId: data.tenantId, runId: run.runId, runTenantId: run.tenantId, resource: data.resource },
         'refused a page job whose tenant or resource is not its run\'s',
       );
       throw new UnrecoverableError(`job refused: run ${run.runId} does not belong to tenant ${data.tenantId} (${data.resource})`);
     }
+    if (!run || run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled') return;
     const tenant = await deps.store.getTenant(asTenantId(data.tenantId));
     const sync = RESOURCE_SYNCS[data.resource];
     if (!tenant || tenant.status !== 'active' || !sync) {

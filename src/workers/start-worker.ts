@@ -136,7 +136,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
         }
       })().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'could not record a failed job'));
     });
-    worker.on('error', (err) => logger.error({ err: { message: err.message } }, 'worker error'));
+    worker.on('error', (err) => logger.error({ err: { message: clipText(err.message) } }, 'worker error'));
     releasers.push(() => worker.close());
     await worker.waitUntilReady();
     phase = 'ready';

@@ -46,6 +46,16 @@ export interface Config {
    * only for measuring the feed's cost (bench "change feed"); consumers then miss changes.
    */
   changeFeed: boolean;
+  /**
+   * `OKTA_SYNC_MAX_RESPONSE_BYTES`: the largest Okta response body a worker reads (after gzip);
+   * unset = sized from the worker's concurrency so that all slots busy on the largest pages fit
+   * its memory budget (`responseCapFor`: 4 MiB at concurrency 10).
+   */
+  maxResponseBytes: number | undefined;
+  /** `OKTA_SYNC_MAX_PAGES_PER_RUN`, default 100000: a run with more pages (every chain counted) fails as `pagination_loop`. */
+  maxPagesPerRun: number;
+  /** `OKTA_SYNC_MAX_RATE_WAIT_SECONDS`, default 120 (two Okta windows): the furthest a rate-limit reset may push a wait. */
+  maxRateWaitSeconds: number;
   /** True when any `OTEL_*` exporter setting is present; telemetry stays off otherwise. */
   otelEnabled: boolean;
   /** The `OTEL_*` variables, handed to the OpenTelemetry SDK untouched. */
@@ -101,6 +111,11 @@ export function readConfig(env: Env = process.env): Config {
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 25_000, { min: 0, max: 3_600_000 }),
     logFirstSyncDays: int(env, 'OKTA_SYNC_LOG_FIRST_SYNC_DAYS', 7, { min: 1, max: 90 }),
     changeFeed: bool(env, 'OKTA_SYNC_CHANGE_FEED', true),
+    maxResponseBytes: blank(env.OKTA_SYNC_MAX_RESPONSE_BYTES)
+      ? undefined
+      : int(env, 'OKTA_SYNC_MAX_RESPONSE_BYTES', 0, { min: 64 * 1024, max: 256 * 1024 * 1024 }),
+    maxPagesPerRun: int(env, 'OKTA_SYNC_MAX_PAGES_PER_RUN', 100_000, { min: 1, max: 100_000_000 }),
+    maxRateWaitSeconds: int(env, 'OKTA_SYNC_MAX_RATE_WAIT_SECONDS', 120, { min: 1, max: 3600 }),
     otelEnabled: Boolean(
       otelEnv.OTEL_EXPORTER_OTLP_ENDPOINT ||
         otelEnv.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||

@@ -1,11 +1,14 @@
+import { clipText } from './clip-text.js';
+
 /**
  * The project's error hierarchy. Every error carries a stable string `code` that callers
- * branch on, optional context, and the original `cause`. Messages never contain secrets.
+ * branch on, optional context, and the original `cause`. Messages never contain secrets and are
+ * at most 2 KiB (`clipText`): they end up in run records, queue jobs and log lines.
  */
 export class OktaSyncError extends Error {
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(clipText(message), options);
     this.code = code;
     this.name = new.target.name;
   }
@@ -39,6 +42,16 @@ export class ValidationError extends OktaSyncError {
 export class NotFoundError extends OktaSyncError {
   constructor(what: string) {
     super('not_found', `${what} not found`);
+  }
+}
+
+/**
+ * A run's pagination does not converge: a cursor seen before in the chain, pages that bring
+ * nothing new, or more pages than `OKTA_SYNC_MAX_PAGES_PER_RUN`. The run fails for good.
+ */
+export class PaginationLoopError extends OktaSyncError {
+  constructor(message: string) {
+    super('pagination_loop', message);
   }
 }
 

@@ -12,6 +12,17 @@ export const SYNC_QUEUE = 'sync';
 const tenantId = z.string().regex(TENANT_ID_PATTERN);
 const runId = z.string().min(1).max(100);
 
+/**
+ * What a chain remembers of its recent pages, to catch pagination that goes round
+ * (`src/workers/pagination-guard.ts`): digests only, never cursors or ids themselves.
+ */
+export const chainGuardSchema = z.object({
+  cursors: z.array(z.string().max(16)).max(32),
+  pages: z.array(z.string().max(16)).max(32),
+  empty: z.number().int().min(0),
+});
+export type ChainGuard = z.infer<typeof chainGuardSchema>;
+
 /** One Okta page of a run. `url` null means "the run's first page", built by the worker. */
 export const pageJobSchema = z.object({
   tenantId,
@@ -28,6 +39,8 @@ export const pageJobSchema = z.object({
   parentId: z.string().min(1).max(200).optional(),
   /** Times this page stepped aside for runs that have done less work (fairness); not carried to the next page. */
   yields: z.number().int().min(0).optional(),
+  /** The chain's recent cursors and pages (loop detection); absent on a chain's first page. */
+  guard: chainGuardSchema.optional(),
 });
 export type PageJob = z.infer<typeof pageJobSchema>;
 

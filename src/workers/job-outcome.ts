@@ -1,3 +1,4 @@
+import { clipText } from '../shared/clip-text.js';
 import { isOktaSyncError } from '../shared/errors.js';
 import { type OktaError, isOktaError, isTransient, wantsSmallerPage } from '../shared/okta/okta-errors.js';
 
@@ -26,22 +27,30 @@ export const RETRY_POLICY = {
    * a window is ~60 s, and the budget lets only one probe into a new window anyway.
    */
   resetJitterMs: 250,
-  /** When a 429 carries no reset at all, wait this long (a window's length). */
+  /**
+   * When a 429 carries no reset at all, wait this long (a window's length). A reset further ahead
+   * than the clamp (`OKTA_SYNC_MAX_RATE_WAIT_SECONDS`, two windows) is clamped where it is read.
+   */
   unknownResetMs: 60_000,
   /** A concurrency 429 is retried soon: its reset is only a hint (OKTA-FACTS). */
   concurrencyMinMs: 200,
   concurrencyMaxMs: 1_500,
 } as const;
 
+/** The smallest page size a retry shrinks to (`shrinkLimit` halves down to it). */
+export const MIN_PAGE_LIMIT = 10;
+
 export interface Attempt {
   /** Attempts already made before this one (BullMQ `attemptsMade`). */
   made: number;
   max: number;
+  /** The page size this attempt asked for, when known (a page that cannot shrink is not retried). */
+  pageLimit?: number;
 }
 
 export function decideOutcome(error: unknown, attempt: Attempt, now: number = Date.now(), random: () => number = Math.random): JobOutcome {
   if (isOktaError(error)) return oktaOutcome(error, attempt, now, random);
-  if (isOktaSyncError(error) && (error.code === 'decrypt_failed' || error.code === 'validation_failed')) {
+  if (isOktaSyncError(error) && (error.code === 'decrypt_failed' || error.code === 'validation_failed' || error.code === 'pagination_loop')) {
     return fail(error.code, error.message);
   }
   // Unknown failures (store busy, Redis blip, a bug): transient until attempts run out.
@@ -61,8 +70,13 @@ function oktaOutcome(e: OktaError, attempt: Attempt, now: number, random: () => 
       return { kind: 'delay', until: now + RETRY_POLICY.concurrencyMinMs + Math.floor(random() * span), reason: 'concurrency' };
     }
     case 'okta_invalid_client':
-      return { kind: 'fail', code: e.code, message: e.message, credentialsInvalid: true };
+      return { kind: 'fail', code: e.code, message: clipText(e.message), credentialsInvalid: true };
+    case 'okta_pagination_loop':
+      // The client saw the same cursor twice: the same failure as the chain's own loop guard.
+      return fail('pagination_loop', e.message);
     default:
+      // A page too large at the smallest limit will not shrink further: another attempt is wasted.
+      if (wantsSmallerPage(e) && attempt.pageLimit !== undefined && attempt.pageLimit <= MIN_PAGE_LIMIT) return fail(e.code, e.message);
       if (isTransient(e)) return retryOrFail(attempt, e.code, e.message, wantsSmallerPage(e));
       return fail(e.code, e.message);
   }
@@ -73,7 +87,7 @@ function retryOrFail(attempt: Attempt, code: string, message: string, shrink: bo
 }
 
 function fail(code: string, message: string): JobOutcome {
-  return { kind: 'fail', code, message, credentialsInvalid: false };
+  return { kind: 'fail', code, message: clipText(message), credentialsInvalid: false };
 }
 
 /** Exponential backoff with full jitter for attempt n (1-based), bounded by the cap. */

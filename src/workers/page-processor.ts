@@ -7,7 +7,9 @@ import { credentialsOf } from '../shared/okta/okta-credentials.js';
 import type { DomainPolicy } from '../shared/okta/okta-domain.js';
 import { emptyStats } from '../shared/okta/okta-client.js';
 import type { RunRecord } from '../shared/store/sync-store.js';
-import { decideOutcome, type JobOutcome } from './job-outcome.js';
+import { clipText } from '../shared/clip-text.js';
+import { decideOutcome, type JobOutcome, MIN_PAGE_LIMIT } from './job-outcome.js';
+import { jobOwnsRun } from './job-ownership.js';
 import { type PageStepDeps, runPageStep } from './page-step.js';
 import { RESOURCE_SYNCS } from './resources/index.js';
 import { failRun } from './run-finisher.js';
@@ -27,8 +29,16 @@ export interface PageProcessorDeps extends PageStepDeps {
  */
 export function createPageProcessor(deps: PageProcessorDeps) {
   return async function processPage(job: Job, token?: string): Promise<void> {
-    const data = parseJob('page', job.data);
+    const data = parsePageJob(job.data);
     const run = await deps.store.getRun(asRunId(data.runId));
+    // Before credentials are read or anything is written: the run must be this job's tenant's.
+    if (run && !jobOwnsRun(data, run)) {
+      deps.logger.warn(
+        { security: 'job_tenant_mismatch', jobId: job.id, jobTenantId: data.tenantId, runId: run.runId, runTenantId: run.tenantId, resource: data.resource },
+        'refused a page job whose tenant or resource is not its run\'s',
+      );
+      throw new UnrecoverableError(`job refused: run ${run.runId} does not belong to tenant ${data.tenantId} (${data.resource})`);
+    }
     if (!run || run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled') return;
     const tenant = await deps.store.getTenant(asTenantId(data.tenantId));
     const sync = RESOURCE_SYNCS[data.resource];
@@ -67,10 +77,12 @@ async function handleFailure(
   error: unknown,
 ): Promise<never> {
   if (error instanceof UnrecoverableError) {
-    await failRun(deps.store, run, { code: 'pagination_loop', message: error.message });
-    throw error;
+    const message = clipText(error.message);
+    await failRun(deps.store, run, { code: 'run_aborted', message });
+    throw new UnrecoverableError(message);
   }
-  const outcome: JobOutcome = decideOutcome(error, { made: job.attemptsMade, max: job.opts.attempts ?? 1 });
+  const pageLimit = currentLimit(data);
+  const outcome: JobOutcome = decideOutcome(error, { made: job.attemptsMade, max: job.opts.attempts ?? 1, ...(pageLimit === undefined ? {} : { pageLimit }) });
   const log = deps.logger.child({ tenantId: data.tenantId, runId: data.runId, jobId: job.id });
   switch (outcome.kind) {
     case 'delay': {
@@ -83,13 +95,11 @@ async function handleFailure(
     case 'retry': {
       await deps.store.addRunCounters(run.runId, { retries: 1 });
       if (outcome.shrinkLimit) {
-        const sync = RESOURCE_SYNCS[data.resource];
-        const size = data.parentId === undefined ? sync?.pageSize : sync?.fanOut?.pageSize;
-        const current = data.limit ?? size ?? 200;
-        await job.updateData({ ...data, limit: Math.max(10, Math.floor(current / 2)) });
+        await job.updateData({ ...data, limit: Math.max(MIN_PAGE_LIMIT, Math.floor((pageLimit ?? 200) / 2)) });
       }
       log.warn({ err: describe(error), attempt: job.attemptsMade + 1 }, 'page failed, will retry');
-      throw error;
+      // BullMQ keeps the message as `failedReason`: bounded like every stored error text.
+      throw bounded(error);
     }
     case 'fail': {
       if (outcome.credentialsInvalid) {
@@ -106,7 +116,28 @@ async function handleFailure(
 function describe(error: unknown): { code?: string; message: string } {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return { ...(typeof code === 'string' ? { code } : {}), message: error.message };
+    return { ...(typeof code === 'string' ? { code } : {}), message: clipText(error.message) };
   }
-  return { message: String(error) };
+  return { message: clipText(String(error)) };
+}
+
+/** The error itself when its message is short enough, else one with the message clipped. */
+function bounded(error: unknown): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  return error instanceof Error && clipText(message) === message ? error : new Error(clipText(message), { cause: error });
+}
+
+/** The page size the job asks for: its override, else the resource's (undefined if unknown). */
+function currentLimit(data: PageJob): number | undefined {
+  const sync = RESOURCE_SYNCS[data.resource];
+  return data.limit ?? (data.parentId === undefined ? sync?.pageSize : sync?.fanOut?.pageSize);
+}
+
+/** A malformed job is refused for good, its (bounded) reason kept by the queue. */
+function parsePageJob(raw: unknown): PageJob {
+  try {
+    return parseJob('page', raw);
+  } catch (error) {
+    throw new UnrecoverableError(clipText(`malformed page job: ${error instanceof Error ? error.message : String(error)}`));
+  }
 }

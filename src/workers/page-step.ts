@@ -1,14 +1,16 @@
 import { UnrecoverableError } from 'bullmq';
 import { asRunId } from '../shared/ids.js';
-import type { PageJob } from '../shared/jobs.js';
+import type { ChainGuard, PageJob } from '../shared/jobs.js';
 import type { CallStats, OktaClient, OktaPage } from '../shared/okta/okta-client.js';
 import type { OktaCredentials } from '../shared/okta/okta-credentials.js';
 import { isOktaError } from '../shared/okta/okta-errors.js';
+import { PaginationLoopError } from '../shared/errors.js';
 import { RESOURCE_SCOPE } from '../shared/resources.js';
 import type { ObjectType, ObjectWrite, RunRecord, SyncStore, TenantRecord } from '../shared/store/sync-store.js';
 import type { FanOutCoordinator, FanOutStep } from './fan-out.js';
 import type { FairnessGate } from './fairness-gate.js';
 import { pagePriority } from './page-priority.js';
+import { guardPage } from './pagination-guard.js';
 import type { FanOutSpec, ResourceSync } from './resources/resource-sync.js';
 import type { RunFinisher } from './run-finisher.js';
 
@@ -24,6 +26,8 @@ export interface PageStepDeps {
   logFirstSyncDays: number;
   /** Told when a run ends, so it stops counting as young. */
   fairness?: FairnessGate;
+  /** `OKTA_SYNC_MAX_PAGES_PER_RUN`, default 100000. */
+  maxPagesPerRun?: number;
 }
 
 /** One page job's inputs, resolved by the processor. */
@@ -36,6 +40,8 @@ export interface PageStepInput {
   creds: OktaCredentials;
   share: number;
   stats: CallStats;
+  /** Set once the page is fetched: the loop guard's window, carried to the chain's next page. */
+  guard?: ChainGuard;
 }
 
 /**
@@ -56,7 +62,7 @@ export async function runPageStep(deps: PageStepDeps, input: PageStepInput): Pro
   await commit(deps, input, sync.type, `p${data.page}`, sync.toObjects(page.items));
   if (sync.polling) return pollingPage(deps, input, url, page);
   const next = nextOf(url, page);
-  if (next) await enqueueNext(deps, input, following(data, next));
+  if (next) await enqueueNext(deps, input, following(data, next, input.guard));
   if (!sync.fanOut) {
     if (!next) await finish(deps, input);
     return;
@@ -84,7 +90,7 @@ async function childPage(deps: PageStepDeps, input: PageStepInput, fanOut: FanOu
   }
   await commit(deps, input, fanOut.type, `${parentId}.p${data.page}`, fanOut.toObjects(parentId, page.items));
   const next = nextOf(url, page);
-  if (next) return enqueueNext(deps, input, following(data, next));
+  if (next) return enqueueNext(deps, input, following(data, next, input.guard));
   if (data.mode === 'incremental' && fanOut.sweepsParentInIncremental) {
     await sweepParent(deps, input, fanOut.type, parentId, input.run.runId);
   }
@@ -97,7 +103,7 @@ async function pollingPage(deps: PageStepDeps, input: PageStepInput, url: string
   const cursor = page.nextUrl ?? url;
   await deps.store.setWatermark(tenant.tenantId, data.resource, cursor, new Date().toISOString());
   const next = page.items.length === 0 ? null : nextOf(url, page);
-  if (next) return enqueueNext(deps, input, following(data, next));
+  if (next) return enqueueNext(deps, input, following(data, next, input.guard));
   await finish(deps, input);
 }
 
@@ -124,10 +130,10 @@ async function finish(deps: PageStepDeps, input: PageStepInput): Promise<void> {
   await deps.fairness?.forget(input.run.runId);
 }
 
-/** The job of the page after `data`: same chain, no fairness yields carried over. */
-function following(data: PageJob, url: string): PageJob {
-  const { yields: _yields, ...rest } = data;
-  return { ...rest, page: data.page + 1, url };
+/** The job of the page after `data`: same chain, no fairness yields carried over, the loop guard's window. */
+function following(data: PageJob, url: string, guard: ChainGuard | undefined): PageJob {
+  const { yields: _yields, guard: _guard, ...rest } = data;
+  return { ...rest, page: data.page + 1, url, ...(guard ? { guard } : {}) };
 }
 
 async function firstUrl(deps: PageStepDeps, input: PageStepInput): Promise<string> {
@@ -143,7 +149,9 @@ async function firstUrl(deps: PageStepDeps, input: PageStepInput): Promise<strin
 
 async function fetchPage(deps: PageStepDeps, input: PageStepInput, url: string): Promise<OktaPage> {
   const pageUrl = input.data.limit === undefined ? url : withLimit(url, input.data.limit);
-  return deps.okta.getPage(input.creds, pageUrl, [RESOURCE_SCOPE[input.data.resource]], input.stats, input.share);
+  const page = await deps.okta.getPage(input.creds, pageUrl, [RESOURCE_SCOPE[input.data.resource]], input.stats, input.share);
+  input.guard = guardPage({ data: input.data, runPages: input.run.counters.pages, url, page, maxPagesPerRun: deps.maxPagesPerRun ?? 100_000 });
+  return page;
 }
 
 function withLimit(url: string, limit: number): string {
@@ -154,7 +162,7 @@ function withLimit(url: string, limit: number): string {
 
 /** The page's `next` link, or null at the end; the same link twice would loop forever. */
 function nextOf(url: string, page: OktaPage): string | null {
-  if (page.nextUrl === url) throw new UnrecoverableError('Okta returned the same next link twice');
+  if (page.nextUrl === url) throw new PaginationLoopError('Okta returned the same next link twice');
   return page.nextUrl;
 }
 

@@ -1,3 +1,4 @@
+import { clipText } from '../shared/clip-text.js';
 import type { RunRecord, SyncStore } from '../shared/store/sync-store.js';
 import type { ResourceSync } from './resources/resource-sync.js';
 
@@ -37,5 +38,6 @@ export function createRunFinisher(deps: RunFinisherDeps): RunFinisher {
 
 /** Fails a run unless it already ended. */
 export async function failRun(store: SyncStore, run: RunRecord, error: { code: string; message: string }): Promise<boolean> {
-  return store.finishRun(run.runId, { status: 'failed', at: new Date().toISOString(), error });
+  // Stored for the run history and returned by the API: bounded whatever the caller passed.
+  return store.finishRun(run.runId, { status: 'failed', at: new Date().toISOString(), error: { code: error.code, message: clipText(error.message) } });
 }

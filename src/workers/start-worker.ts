@@ -29,6 +29,9 @@ import { runReleasers } from '../shared/releasers.js';
 import { createRunNotifier, notifyingFinishedRuns } from './run-notifier.js';
 import { startWebhookWorker } from './webhook-worker.js';
 import { warnRiskySettings } from '../shared/startup-warnings.js';
+import { clipText } from '../shared/clip-text.js';
+import { jobOwnsRun } from './job-ownership.js';
+import { responseCapFor } from './memory-budget.js';
 
 export interface WorkerOptions {
   /** Jobs run at once in this process, default `WORKER_CONCURRENCY`. */
@@ -97,7 +100,9 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     const queue = openSyncQueue(redis, config.queuePrefix);
     releasers.push(() => queue.close());
     metrics.watchQueue(queue);
-    const http = instrumentOktaHttp(createOktaHttp());
+    const concurrency = options.concurrency ?? config.workerConcurrency;
+    // Every slot busy on the largest page the cap lets through still fits the memory budget.
+    const http = instrumentOktaHttp(createOktaHttp({ maxBodyBytes: config.maxResponseBytes ?? responseCapFor(concurrency) }));
     releasers.push(() => http.close());
     const okta = createOktaClient({
       http,
@@ -106,6 +111,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       // One token per (tenant, scope set) across the cluster: L1 here, L2 + fetch lock in Redis.
       tokens: instrumentTokens(createTokenService(http, { shared: { redis, keyring, queuePrefix: config.queuePrefix }, onEvent: metrics.tokenEvent })),
       onRequest: metrics.oktaRequest,
+      maxResetAheadMs: config.maxRateWaitSeconds * 1000,
     });
     const processor = createPageProcessor({
       store,
@@ -118,6 +124,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       fairness: createFairnessGate(redis, keyPrefix(config.queuePrefix)),
       finisher: createRunFinisher({ store }),
       logFirstSyncDays: config.logFirstSyncDays,
+      maxPagesPerRun: config.maxPagesPerRun,
       rateShare: config.rateShare,
       logger,
     });
@@ -126,7 +133,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     const worker = new Worker(SYNC_QUEUE, dispatch, {
       connection: redis,
       prefix: keyPrefix(config.queuePrefix),
-      concurrency: options.concurrency ?? config.workerConcurrency,
+      concurrency,
       lockDuration: LOCK_DURATION_MS,
       stalledInterval: STALLED_INTERVAL_MS,
       maxStalledCount: MAX_STALLED,
@@ -135,16 +142,19 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     });
     // A job that failed outside the processor's control (stalled too often) still ends its run.
     worker.on('failed', (job) => {
-      const runId = (job?.data as { runId?: unknown } | undefined)?.runId;
-      if (typeof runId !== 'string') return;
+      const { runId, tenantId, resource } = (job?.data ?? {}) as { runId?: unknown; tenantId?: unknown; resource?: unknown };
+      if (typeof runId !== 'string' || typeof tenantId !== 'string' || typeof resource !== 'string') return;
       // 'failed' also fires for attempts that will be retried: only a job that stays failed ends the run.
       void (async () => {
         if (!job || (await job.getState()) !== 'failed') return;
         const run = await store.getRun(asRunId(runId));
-        if (run) await failRun(store, run, { code: 'job_failed', message: job.failedReason ?? 'job failed' });
+        // A refused job (another tenant's run) must not end that run either.
+        if (run && jobOwnsRun({ tenantId, resource }, run)) {
+          await failRun(store, run, { code: 'job_failed', message: clipText(job.failedReason ?? 'job failed') });
+        }
       })().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'could not record a failed job'));
     });
-    worker.on('error', (err) => logger.error({ err: { message: err.message } }, 'worker error'));
+    worker.on('error', (err) => logger.error({ err: { message: clipText(err.message) } }, 'worker error'));
     releasers.push(() => worker.close());
     await worker.waitUntilReady();
     phase = 'ready';

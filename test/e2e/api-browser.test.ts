@@ -25,7 +25,7 @@ describe.skipIf(!present)('browser pages', () => {
     const config = readConfig(box.env({ OKTA_SYNC_API_KEYS: KEY }));
     api = await startApi(config, { port: 0, host: '127.0.0.1', logger: createLogger({ level: 'silent' }) });
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM as string,
       args: CHROMIUM_ARGS,
     });
   });

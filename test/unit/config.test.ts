@@ -18,6 +18,9 @@ describe('readConfig', () => {
       changeFeed: true,
       adminWrite: false,
       trustProxy: false,
+      maxResponseBytes: undefined,
+      maxPagesPerRun: 100_000,
+      maxRateWaitSeconds: 120,
     });
     expect(readConfig({ OKTA_SYNC_CHANGE_FEED: 'false' }).changeFeed).toBe(false);
   });
@@ -25,6 +28,11 @@ describe('readConfig', () => {
   it('reads OKTA_SYNC_TRUST_PROXY as a flag or a list of proxy addresses', () => {
     expect(readConfig({ OKTA_SYNC_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(readConfig({ OKTA_SYNC_TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+  });
+
+  it('reads the hostile-org bounds', () => {
+    const c = readConfig({ OKTA_SYNC_MAX_RESPONSE_BYTES: '1048576', OKTA_SYNC_MAX_PAGES_PER_RUN: '50', OKTA_SYNC_MAX_RATE_WAIT_SECONDS: '3' });
+    expect(c).toMatchObject({ maxResponseBytes: 1_048_576, maxPagesPerRun: 50, maxRateWaitSeconds: 3 });
   });
 
   it.each([
@@ -49,6 +57,9 @@ describe('readConfig', () => {
     ['REDIS_URL', 'rediss://r:6380/2'],
     ['OKTA_SYNC_ADMIN_WRITE', 'perhaps'],
     ['OKTA_SYNC_TRUST_PROXY', 'the-proxy'],
+    ['OKTA_SYNC_MAX_RESPONSE_BYTES', '10'],
+    ['OKTA_SYNC_MAX_PAGES_PER_RUN', '0'],
+    ['OKTA_SYNC_MAX_RATE_WAIT_SECONDS', 'forever'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     let error: unknown;
     try {

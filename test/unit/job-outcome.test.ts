@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { OktaSyncError, ValidationError } from '../../src/shared/errors.js';
+import { MAX_ERROR_TEXT_BYTES } from '../../src/shared/clip-text.js';
+import { OktaSyncError, PaginationLoopError, ValidationError } from '../../src/shared/errors.js';
 import { OktaError } from '../../src/shared/okta/okta-errors.js';
-import { RETRY_POLICY, backoffMs, decideOutcome } from '../../src/workers/job-outcome.js';
+import { MIN_PAGE_LIMIT, RETRY_POLICY, backoffMs, decideOutcome } from '../../src/workers/job-outcome.js';
 
 const now = 1_000_000;
 const first = { made: 0, max: 8 };
@@ -10,7 +11,7 @@ const half = () => 0.5;
 const failed = (code: string, message: string, credentialsInvalid = false) => ({ kind: 'fail', code, message, credentialsInvalid });
 
 describe('decideOutcome', () => {
-  it.each<[string, unknown, { made: number; max: number }, object]>([
+  it.each<[string, unknown, { made: number; max: number; pageLimit?: number }, object]>([
     ['429 waits for the reset plus jitter, spending no attempt', new OktaError('okta_rate_limited', 'x', { retryAt: now + 5_000 }), last, { kind: 'delay', until: now + 5_000 + RETRY_POLICY.resetJitterMs / 2, reason: 'rate_limit' }],
     ['our spent budget waits for the window reset', new OktaError('okta_rate_limited', 'x', { retryAt: now + 42_000, throttle: 'window' }), first, { kind: 'delay', until: now + 42_000 + RETRY_POLICY.resetJitterMs / 2, reason: 'rate_limit' }],
     ['a 429 without a reset waits a window', new OktaError('okta_rate_limited', 'x'), first, { kind: 'delay', until: now + RETRY_POLICY.unknownResetMs + RETRY_POLICY.resetJitterMs / 2, reason: 'rate_limit' }],
@@ -28,13 +29,27 @@ describe('decideOutcome', () => {
     ['404 fails without retry', new OktaError('okta_not_found', 'gone'), first, failed('okta_not_found', 'gone')],
     ['other 4xx fails', new OktaError('okta_bad_request', 'bad'), first, failed('okta_bad_request', 'bad')],
     ['a redirect fails', new OktaError('okta_redirect', 'moved'), first, failed('okta_redirect', 'moved')],
-    ['a pagination loop fails', new OktaError('okta_pagination_loop', 'loop'), first, failed('okta_pagination_loop', 'loop')],
+    ['the client’s pagination loop fails as pagination_loop', new OktaError('okta_pagination_loop', 'loop'), first, failed('pagination_loop', 'loop')],
+    ['the chain guard’s pagination loop fails', new PaginationLoopError('cycle'), first, failed('pagination_loop', 'cycle')],
+    ['an oversize body at the smallest limit fails at once', new OktaError('okta_response_too_large', 'big'), { ...first, pageLimit: MIN_PAGE_LIMIT }, failed('okta_response_too_large', 'big')],
+    ['an oversize body above the smallest limit retries smaller', new OktaError('okta_response_too_large', 'big'), { ...first, pageLimit: 20 }, { kind: 'retry', shrinkLimit: true }],
+    ['too many items on a page retries (then fails)', new OktaError('okta_bad_response', 'items'), first, { kind: 'retry', shrinkLimit: false }],
     ['undecryptable credentials fail', new OktaSyncError('decrypt_failed', 'key'), first, failed('decrypt_failed', 'key')],
     ['invalid job data fails', new ValidationError('bad job'), first, failed('validation_failed', 'bad job')],
     ['unknown errors retry', new Error('SQLITE_BUSY'), first, { kind: 'retry', shrinkLimit: false }],
     ['unknown errors fail on the last attempt', new Error('SQLITE_BUSY'), last, failed('internal_error', 'SQLITE_BUSY')],
   ])('%s', (_name, error, attempt, expected) => {
     expect(decideOutcome(error, attempt, now, half)).toEqual(expected);
+  });
+
+  it.each([
+    ['an Okta error', new OktaError('okta_bad_request', 'x'.repeat(8 * 1024 * 1024))],
+    ['an unknown error', new Error('é'.repeat(4 * 1024 * 1024))],
+  ])('a failure’s message is at most 2 KiB (%s)', (_name, error) => {
+    const o = decideOutcome(error, last, now, half) as { kind: string; message: string };
+    expect(o.kind).toBe('fail');
+    expect(Buffer.byteLength(o.message)).toBeLessThanOrEqual(MAX_ERROR_TEXT_BYTES);
+    expect(o.message.endsWith('(truncated)')).toBe(true);
   });
 
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nextLink } from '../../src/shared/okta/link-header.js';
-import { RESET_SKEW_MS, ServerClock, readRateLimit } from '../../src/shared/okta/rate-limit-headers.js';
+import { MAX_RESET_AHEAD_MS, RESET_SKEW_MS, ServerClock, clampReset, readRateLimit } from '../../src/shared/okta/rate-limit-headers.js';
 
 describe('nextLink', () => {
   it.each<[string | string[] | undefined, string | null]>([
@@ -46,6 +46,14 @@ describe('readRateLimit', () => {
   it('uses the local clock without a Date header, and never puts a reset in the past', () => {
     expect(readRateLimit(headers('100', '1', '1000'), 990_000)?.resetAtMs).toBe(1_000_000 + RESET_SKEW_MS);
     expect(readRateLimit(headers('100', '1', '1000'), 2_000_000)?.resetAtMs).toBe(2_000_000 + RESET_SKEW_MS);
+  });
+
+  it('clamps a reset far ahead (X-Rate-Limit-Reset: 9999999999) to two windows', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    const r = readRateLimit(headers('600', '0', '9999999999', new Date(now).toUTCString()), now);
+    expect(r?.resetAtMs).toBeLessThanOrEqual(now + MAX_RESET_AHEAD_MS);
+    expect(r?.resetAtMs).toBeGreaterThanOrEqual(now + MAX_RESET_AHEAD_MS * 0.9);
+    expect(readRateLimit(headers('600', '0', '1e10'), now, undefined, 3_000)?.resetAtMs).toBeLessThanOrEqual(now + 3_000);
   });
 
   it('takes the first of repeated headers', () => {
@@ -115,5 +123,17 @@ describe('ServerClock', () => {
     const endLocal = windowEndServer - offset;
     expect(reading.resetAtMs).toBeGreaterThanOrEqual(endLocal);
     expect(reading.resetAtMs - endLocal).toBeLessThan(1_000 + RESET_SKEW_MS + 10);
+  });
+});
+
+describe('clampReset', () => {
+  it.each([
+    ['a reset within the bound is kept', 50_000, 0.5, 50_000],
+    ['a reset at the bound is kept', 120_000, 0.5, 120_000],
+    ['a reset beyond is clamped, jittered below the bound', 1e13, 0.5, 120_000 - 6_000],
+    ['no jitter at random 0', 1e13, 0, 120_000],
+    ['the most jitter stays within a tenth', 1e13, 0.999999, 120_000 - 11_999],
+  ])('%s', (_name, reset, r, expected) => {
+    expect(clampReset(reset, 0, 120_000, () => r)).toBe(expected);
   });
 });

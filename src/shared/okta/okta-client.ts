@@ -8,6 +8,9 @@ import { type RateLimitReading, ServerClock, readRateLimit } from './rate-limit-
 import type { AccessToken } from './token-request.js';
 import type { TokenProvider } from './token-service.js';
 
+/** Items a page may hold when its URL asks no `limit` (the largest any list endpoint serves, System Log's). */
+export const MAX_PAGE_ITEMS = 1000;
+
 /** Events of one call, added to the run's counters by the caller (also on failure). */
 export interface CallStats {
   requests: number;
@@ -79,6 +82,8 @@ export interface OktaClientDeps {
   tokens: TokenProvider;
   /** The cluster-wide rate budget. Without one every request is sent (one-off calls such as verify). */
   budget?: RateBudget;
+  /** How far ahead a rate-limit reset may push a wait (`OKTA_SYNC_MAX_RATE_WAIT_SECONDS`), default 120000 ms. */
+  maxResetAheadMs?: number;
   /** Called after every API exchange (not token requests, not budget refusals). Must not throw. */
   onRequest?: (event: OktaRequestEvent) => void;
 }
@@ -157,6 +162,12 @@ async function fetchPage(call: Call, token: AccessToken): Promise<OktaPage> {
   if (!Array.isArray(items)) {
     throw new OktaError('okta_bad_response', `expected a JSON array from ${path}`, { path, status: res.status });
   }
+  const asked = Number(target.searchParams.get('limit') ?? Number.NaN);
+  const allowed = Number.isInteger(asked) && asked > 0 ? asked : MAX_PAGE_ITEMS;
+  if (items.length > allowed) {
+    // An org that ignores `limit` is not paging: its cost would have no bound.
+    throw new OktaError('okta_bad_response', `${path} answered ${items.length} items to a page of at most ${allowed}`, { path, status: res.status });
+  }
   return { items, nextUrl: nextPageUrl(target, res.headers.link, items.length) };
 }
 
@@ -173,7 +184,7 @@ async function exchange(call: Call, token: AccessToken): Promise<{ res: OktaResp
     const res = await deps.http.request({ method: 'GET', url: target.href, headers });
     const receivedAt = Date.now();
     call.clock.observe(res.headers.date, sentAt, receivedAt);
-    const reading = readRateLimit(res.headers, receivedAt, call.clock);
+    const reading = readRateLimit(res.headers, receivedAt, call.clock, deps.maxResetAheadMs);
     answer = { status: res.status, reading };
     return { res, reading };
   } finally {

@@ -1,3 +1,4 @@
+import { clipText } from '../clip-text.js';
 import type { OktaResponse } from './okta-http.js';
 import { OktaError, type OktaErrorContext } from './okta-errors.js';
 import { readRateLimit } from './rate-limit-headers.js';
@@ -26,7 +27,8 @@ export function errorFromApiResponse(res: OktaResponse, path: string, requestedL
     ...(body.errorCode ? { oktaCode: body.errorCode } : {}),
     ...(body.errorId ? { errorId: body.errorId } : {}),
   };
-  const summary = body.errorSummary ? `: ${body.errorSummary}` : '';
+  // An org may send megabytes of summary; a few hundred bytes say what went wrong.
+  const summary = body.errorSummary ? `: ${clipText(body.errorSummary, 512)}` : '';
   const challenge = parseChallenge(res.headers['www-authenticate']);
   const status = res.status;
   if (status >= 300 && status < 400) {

@@ -15,7 +15,11 @@ export interface OktaHttpOptions {
   bodyTimeoutMs?: number;
   /** Whole exchange, connect to last body byte, default 60000 ms (rate-budget leases outlive it). */
   requestTimeoutMs?: number;
-  /** Largest response body accepted, after gzip decoding too, default 32 MiB. */
+  /**
+   * Largest response body accepted, after gzip decoding too, default 4 MiB. The body is read as a
+   * stream and the request aborted as soon as the cap is passed (or at once when Content-Length
+   * says so), so one request never holds more than this. Workers size it from their concurrency.
+   */
   maxBodyBytes?: number;
   /** Keep-alive connections per origin, default 32. */
   connectionsPerOrigin?: number;
@@ -28,7 +32,7 @@ export const OKTA_HTTP_DEFAULTS: Required<OktaHttpOptions> = {
   headersTimeoutMs: 30_000,
   bodyTimeoutMs: 30_000,
   requestTimeoutMs: 60_000,
-  maxBodyBytes: 32 * 1024 * 1024,
+  maxBodyBytes: 4 * 1024 * 1024,
   connectionsPerOrigin: 32,
   keepAliveTimeoutMs: 30_000,
 };

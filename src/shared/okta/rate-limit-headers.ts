@@ -12,22 +12,42 @@ export interface RateLimitReading {
  */
 export const RESET_SKEW_MS = 100;
 
+/**
+ * How far ahead a reset may push a wait by default: two of Okta's ~60 s windows. An org that
+ * answers `X-Rate-Limit-Reset: 9999999999` would otherwise park a page until the year 2286.
+ */
+export const MAX_RESET_AHEAD_MS = 120_000;
+
+/**
+ * A reset no later than `now + maxAheadMs`. One further ahead is clamped to just under the bound,
+ * jittered over its last tenth so that the pages of many runs do not all come back at once.
+ */
+export function clampReset(resetAtMs: number, now: number, maxAheadMs: number = MAX_RESET_AHEAD_MS, random: () => number = Math.random): number {
+  if (resetAtMs <= now + maxAheadMs) return resetAtMs;
+  return now + maxAheadMs - Math.floor(random() * maxAheadMs * 0.1);
+}
+
 type Headers = Record<string, string | string[] | undefined>;
 
 /**
  * Reads `X-Rate-Limit-*`. `X-Rate-Limit-Reset` is epoch seconds on Okta's clock, so the reset is
  * moved onto the local clock with the server's offset: from `clock` when it has one, else from
- * this response's `Date` header, else none. Returns undefined when the headers are absent or
- * malformed, never throws.
+ * this response's `Date` header, else none; then clamped to `maxAheadMs` (`clampReset`). Returns
+ * undefined when the headers are absent or malformed, never throws.
  */
-export function readRateLimit(headers: Headers, now: number = Date.now(), clock?: ServerClock): RateLimitReading | undefined {
+export function readRateLimit(
+  headers: Headers,
+  now: number = Date.now(),
+  clock?: ServerClock,
+  maxAheadMs: number = MAX_RESET_AHEAD_MS,
+): RateLimitReading | undefined {
   const limit = num(headers['x-rate-limit-limit']);
   const remaining = num(headers['x-rate-limit-remaining']);
   const reset = num(headers['x-rate-limit-reset']);
   if (limit === undefined || remaining === undefined || reset === undefined) return undefined;
   const date = Date.parse(first(headers.date) ?? '');
   const offset = clock?.offsetMs() ?? (Number.isFinite(date) ? date - now : 0);
-  return { limit, remaining, resetAtMs: Math.max(now, reset * 1000 - offset) + RESET_SKEW_MS };
+  return { limit, remaining, resetAtMs: clampReset(Math.max(now, reset * 1000 - offset) + RESET_SKEW_MS, now, maxAheadMs) };
 }
 
 /** Options of a server clock estimate; defaults in one block. */

@@ -61,7 +61,7 @@ const DEFAULTS = { lockTtlMs: 5_000, maxWaitMs: 45_000, pollInitialMs: 10, pollC
 
 interface L1Entry {
   token: AccessToken;
-  /** Origin, client and DPoP flag the token was issued for: new credentials never reuse it. */
+  /** Origin, client, DPoP flag and credential version the token was issued for: new credentials never reuse it. */
   binding: string;
 }
 
@@ -204,7 +204,7 @@ class TokenService implements TokenProvider {
       try {
         token = await this.fetchToken(creds, scopes);
       } catch (error) {
-        await this.shareFailure(shared, creds.tenantId, scope, error);
+        await this.shareFailure(shared, creds, scope, error);
         throw error;
       }
       this.emit('fetch', creds.tenantId, t0, background);
@@ -243,10 +243,10 @@ class TokenService implements TokenProvider {
       .finally(() => this.refreshing.delete(key));
   }
 
-  private async shareFailure(shared: SharedTokenCache, tenantId: TenantId, scope: string, error: unknown): Promise<void> {
+  private async shareFailure(shared: SharedTokenCache, creds: OktaCredentials, scope: string, error: unknown): Promise<void> {
     if (!isOktaError(error)) return;
     const ttl = failureShareMs(error, Date.now(), this.timing);
-    if (ttl !== undefined) await shared.writeFailure(tenantId, scope, error, ttl).catch(() => undefined);
+    if (ttl !== undefined) await shared.writeFailure(creds, scope, error, ttl).catch(() => undefined);
   }
 
   private remember(key: string, creds: OktaCredentials, token: AccessToken): void {
@@ -268,5 +268,5 @@ class TokenService implements TokenProvider {
 }
 
 function bindingOf(creds: OktaCredentials): string {
-  return `${creds.origin}|${creds.clientId}|${creds.dpop}`;
+  return `${creds.origin}|${creds.clientId}|${creds.dpop}|${creds.version ?? ''}`;
 }

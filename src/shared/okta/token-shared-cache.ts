@@ -39,10 +39,12 @@ export function nonceKey(queuePrefix: string, tenantId: TenantId): string {
 
 /**
  * Associated data of a cached token: the ciphertext only decrypts for the same tenant, origin,
- * client and scope set, so a tenant whose domain or client changed never gets the old token back.
+ * client, credential version and scope set, so a tenant whose domain, client or secret changed
+ * never gets the old token back: on every worker, the next request fetches a new one.
  */
 export function tokenContext(creds: OktaCredentials, scope: string): string {
-  return `okta-sync:token:${creds.tenantId}|${creds.origin}|${creds.clientId}|${scope}`;
+  const version = creds.version === undefined ? '' : `|v=${creds.version}`;
+  return `okta-sync:token:${creds.tenantId}|${creds.origin}|${creds.clientId}|${scope}${version}`;
 }
 
 /** Identifies a token without revealing it: the stored value starts with it, for compare-and-delete. */
@@ -68,6 +70,8 @@ interface StoredFailure {
   code: OktaErrorCode;
   message: string;
   context: OktaErrorContext;
+  /** Credential version of the fetch that failed. */
+  cv?: string;
 }
 
 /** What one read of the shared cache found. */
@@ -101,7 +105,7 @@ export class SharedTokenCache {
     const pttl = replies?.[1]?.[1];
     const failed = replies?.[2]?.[1];
     const token = typeof raw === 'string' && typeof pttl === 'number' && pttl > 0 ? this.decode(creds, scope, raw, readAt + pttl) : undefined;
-    const failure = typeof failed === 'string' ? decodeFailure(failed) : undefined;
+    const failure = typeof failed === 'string' ? decodeFailure(failed, creds.version) : undefined;
     return { ...(token ? { token } : {}), ...(failure ? { failure } : {}) };
   }
 
@@ -130,9 +134,9 @@ export class SharedTokenCache {
   }
 
   /** Shares a failed fetch's error (code, safe message, context: never a secret) for `ttlMs`. */
-  async writeFailure(tenantId: TenantId, scope: string, error: OktaError, ttlMs: number): Promise<void> {
-    const stored: StoredFailure = { code: error.code, message: error.message, context: error.context };
-    await this.o.redis.set(this.keys(tenantId, scope).failed, JSON.stringify(stored), 'PX', Math.max(1, Math.ceil(ttlMs)));
+  async writeFailure(creds: OktaCredentials, scope: string, error: OktaError, ttlMs: number): Promise<void> {
+    const stored: StoredFailure = { code: error.code, message: error.message, context: error.context, ...(creds.version ? { cv: creds.version } : {}) };
+    await this.o.redis.set(this.keys(creds.tenantId, scope).failed, JSON.stringify(stored), 'PX', Math.max(1, Math.ceil(ttlMs)));
   }
 
   async readNonce(tenantId: TenantId): Promise<string | undefined> {
@@ -173,9 +177,11 @@ export class SharedTokenCache {
   }
 }
 
-function decodeFailure(raw: string): OktaError | undefined {
+/** A failure of other credentials (before a PUT with a new secret) is not this credential's. */
+function decodeFailure(raw: string, version: string | undefined): OktaError | undefined {
   try {
     const f = JSON.parse(raw) as StoredFailure;
+    if (f.cv !== version) return undefined;
     return new OktaError(f.code, f.message, f.context);
   } catch {
     return undefined;

@@ -140,6 +140,27 @@ describe('okta client against a real HTTP server', () => {
     expect(e.code).toBe('okta_pagination_loop');
   });
 
+  it.each([
+    ['more items than the limit asked', '/api/v1/users?limit=2', 3],
+    ['more than any endpoint serves when no limit was asked', '/api/v1/users', 1_001],
+  ])('refuses a page with %s as okta_bad_response', async (_name, path, count) => {
+    server.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(Array.from({ length: count }, (_, i) => ({ id: `u${i}` }))));
+    };
+    const e = await failure(page(client(), path));
+    expect(e.code).toBe('okta_bad_response');
+    expect(e.message).toContain(`${count} items`);
+  });
+
+  it('accepts a page of exactly the limit asked', async () => {
+    server.handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('[{"id":"a"},{"id":"b"}]');
+    };
+    expect((await page(client(), '/api/v1/users?limit=2')).items).toHaveLength(2);
+  });
+
   it('never follows a next link to another origin', async () => {
     server.handler = (_req, res) => {
       res.writeHead(200, { link: '<https://evil.example/api/v1/users?after=b>; rel="next"' });

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createOktaHttp, type OktaHttp, type OktaHttpOptions } from '../../../src/shared/okta/okta-http.js';
 import { sleep, startTestServer, type TestServer } from './http-server.js';
 import { failure } from './http-server.js';
@@ -62,6 +62,29 @@ describe('okta-http', () => {
     const c = http({ maxBodyBytes: 1_000 });
     expect((await failure(get(c, '/declared'))).code).toBe('okta_response_too_large');
     expect((await failure(get(c, '/chunked'))).code).toBe('okta_response_too_large');
+  });
+
+  it('stops reading an endless body at the cap: the request is aborted, not read to the end', async () => {
+    let sent = 0;
+    let closed = false;
+    server.handler = (_req, res) => {
+      res.writeHead(200);
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = () => {
+        while (!res.destroyed && sent < 1024 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+      };
+      res.once('close', () => {
+        closed = true;
+      });
+      pump();
+    };
+    expect((await failure(get(http({ maxBodyBytes: 256 * 1024 })))).code).toBe('okta_response_too_large');
+    await vi.waitFor(() => expect(closed).toBe(true), { timeout: 5_000 });
+    // Far less than the 1 GiB the server would have sent: only what sat in socket buffers on top.
+    expect(sent).toBeLessThan(64 * 1024 * 1024);
   });
 
   it('caps the decoded size of gzip too (a small body that inflates enormously)', async () => {

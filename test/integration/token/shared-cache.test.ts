@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type OktaSim, type SimOrgInfo, startOktaSim } from '../../../src/okta-sim/index.js';
 import { createOktaClient, emptyStats } from '../../../src/shared/okta/okta-client.js';
+import { type OktaCredentials, credentialVersion } from '../../../src/shared/okta/okta-credentials.js';
 import { createOktaHttp } from '../../../src/shared/okta/okta-http.js';
 import { isOktaError } from '../../../src/shared/okta/okta-errors.js';
 import type { AccessToken } from '../../../src/shared/okta/token-request.js';
@@ -172,6 +173,27 @@ describe('encryption at rest', () => {
     expect(after.value).not.toBe(before.value);
     // …nor does a process holding the old one in L1.
     expect((await a!.get(credsFor(org, 'rs256'), [USERS])).token.value).toBe(after.value);
+  });
+
+  it('a new secret for the same client retires the cached token on every process (credential version)', async () => {
+    const versioned = (c: OktaCredentials): OktaCredentials => ({ ...c, version: credentialVersion(c) });
+    const good = versioned(credsFor(org, 'secret'));
+    const changed = versioned({ ...good, secret: `${good.secret}-rotated` });
+    const [a, b] = cluster.addMany(2);
+    await a!.get(good, [USERS]);
+    await b!.get(good, [USERS]);
+    const before = await requestsFor(USERS);
+    // The org knows only the old secret, so a fetch with the new one is refused: the cached token
+    // was not reused (neither from a's L1 nor from Redis by b).
+    for (const s of [a!, b!]) {
+      const e = await s.get(changed, [USERS]).then(() => undefined, (err: unknown) => err);
+      expect(isOktaError(e, 'okta_invalid_client'), String(e)).toBe(true);
+    }
+    expect(await requestsFor(USERS)).toBeGreaterThan(before);
+    // The refusal is shared under the new secret's version only: the old credential still gets its token.
+    expect(await cluster.redis.exists(`${tokenKey(cluster, 't1', USERS)}:failed`)).toBe(1);
+    const [c] = cluster.addMany(1);
+    expect((await c!.get(good, [USERS])).token.value).toBeTruthy();
   });
 });
 

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisServerAvailable, startPrivateRedis } from '../../src/cli/private-redis.js';
 import { createSandbox, type Sandbox } from '../helpers/fixtures.js';
 import { runCli, startCliProcess, stopProcess, waitFor } from '../helpers/processes.js';
 
@@ -108,6 +109,30 @@ describe('Redis unreachable', () => {
     expect(output).toContain('OKTA_SYNC_ALLOW_INSECURE_LOOPBACK=true');
     expect(output).not.toContain('Unhandled error event');
     expect(output).not.toContain('hunter2');
+  });
+});
+
+describe('Redis coming back', () => {
+  const haveRedisServer = redisServerAvailable();
+  if (!haveRedisServer) console.warn('skipping "Redis coming back": redis-server is not on PATH (apt-get install redis-server)');
+
+  it.skipIf(!haveRedisServer)('the API that started without Redis turns ready once Redis answers', async () => {
+    const redisPort = await freePort();
+    const port = await freePort();
+    const child = startCliProcess(
+      ['api', '--port', String(port), '--host', '127.0.0.1'],
+      box.env({ REDIS_URL: `redis://127.0.0.1:${redisPort}`, OKTA_SYNC_API_KEYS: GOOD_KEY }),
+    );
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.ok, 30_000, 'the api to listen');
+    expect((await fetch(`${url}/readyz`)).status).toBe(503);
+    const redis = await startPrivateRedis({ port: redisPort });
+    try {
+      await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, 30_000, '/readyz to turn 200');
+      expect(await stopProcess(child, 'SIGTERM', 20_000)).toBe(0);
+    } finally {
+      await redis.stop();
+    }
   });
 });
 

@@ -1,7 +1,14 @@
-import { type Collection, type Db, type Filter, MongoClient, type UpdateFilter } from 'mongodb';
+import { type Collection, type Db, MongoClient, type UpdateFilter } from 'mongodb';
 import type { RunId, TenantId } from '../ids.js';
 import type { Resource } from '../resources.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { MONGO_CLIENT_OPTIONS, mongoDatabaseName, pinnedMongoUrl } from './mongodb-client.js';
+
+export { DEFAULT_MONGO_DATABASE, mongoDatabaseName } from './mongodb-client.js';
+import { objectFromDoc, runFromDoc, tenantFromDoc } from './mongodb-docs.js';
+import { MONGO_PURGE_TASKS, MONGO_QUERIES } from './mongodb-queries.js';
+import { retentionCutoffs } from './retention.js';
+import type { StoreTestHooks } from './store-hooks.js';
 import {
   COLLECTIONS,
   ensureIndexes,
@@ -14,10 +21,13 @@ import {
 } from './mongodb-indexes.js';
 import {
   ACTIVE_RUN_STATUSES,
+  DEFAULT_RETENTION,
   EMPTY_COUNTERS,
   type ListObjectsQuery,
   type ObjectType,
   type PageCommit,
+  type PurgeReport,
+  type RetentionPolicy,
   type RunCounters,
   type RunRecord,
   type StoredObject,
@@ -27,12 +37,19 @@ import {
   type TenantStatus,
 } from './sync-store.js';
 
-/** Database used when the URL names none (`mongodb://host:27017`). */
-export const DEFAULT_MONGO_DATABASE = 'okta_sync';
+
+export interface MongoStoreOptions {
+  /** TTL index expiries follow it (default DEFAULT_RETENTION): every process should pass the same. */
+  retention?: RetentionPolicy;
+  /** Crash-injection points for tests; never set in production. */
+  hooks?: StoreTestHooks;
+}
 
 /**
  * The production store. Same semantics as the SQLite adapter, built on single-document atomicity
- * and unique indexes rather than transactions, so it works on a standalone server too.
+ * and unique indexes rather than transactions, so it works on a standalone server too: where two
+ * writes cannot be one (a page record and the run's counters), `finishRun` recounts from the
+ * records, so the final counters are exact whatever crashed in between.
  */
 export class MongoStore implements SyncStore {
   private readonly tenants: Collection<TenantDoc>;
@@ -43,7 +60,8 @@ export class MongoStore implements SyncStore {
 
   private constructor(
     private readonly client: MongoClient,
-    db: Db,
+    private readonly db: Db,
+    private readonly hooks: StoreTestHooks,
   ) {
     this.tenants = db.collection<TenantDoc>(COLLECTIONS.tenants);
     this.objects = db.collection<ObjectDoc>(COLLECTIONS.objects);
@@ -52,15 +70,17 @@ export class MongoStore implements SyncStore {
     this.syncState = db.collection<SyncStateDoc>(COLLECTIONS.syncState);
   }
 
-  /** Connects and creates the indexes; the database is the URL's path, `okta_sync` by default. */
-  static async connect(url: string): Promise<MongoStore> {
-    // ignoreUndefined: an absent optional field stays absent instead of becoming null.
-    const client = new MongoClient(url, { ignoreUndefined: true });
+  /**
+   * Connects and creates the indexes; the database is the URL's path, `okta_sync` by default. Read
+   * preference, write concern and retries are pinned (MONGO_CLIENT_OPTIONS), whatever the URL says.
+   */
+  static async connect(url: string, options: MongoStoreOptions = {}): Promise<MongoStore> {
+    const client = new MongoClient(pinnedMongoUrl(url), { ...MONGO_CLIENT_OPTIONS });
     await client.connect();
     try {
       const db = client.db(mongoDatabaseName(url));
-      await ensureIndexes(db);
-      return new MongoStore(client, db);
+      await ensureIndexes(db, options.retention ?? DEFAULT_RETENTION);
+      return new MongoStore(client, db, options.hooks ?? {});
     } catch (error) {
       await client.close();
       throw error;
@@ -92,32 +112,35 @@ export class MongoStore implements SyncStore {
   }
 
   async deleteTenant(tenantId: TenantId, options: { purgeData: boolean }): Promise<boolean> {
-    const removed = (await this.tenants.deleteOne({ _id: tenantId })).deletedCount > 0;
+    // Data first, the tenant record last: a purge that fails half-way leaves the tenant listed, and
+    // calling it again finishes the job (every step is idempotent).
     if (options.purgeData) {
-      await Promise.all([
-        this.objects.deleteMany({ tenantId }),
-        this.runs.deleteMany({ tenantId }),
-        this.runPages.deleteMany({ tenantId }),
-        this.syncState.deleteMany({ tenantId }),
-      ]);
+      await this.objects.deleteMany({ tenantId });
+      await this.runPages.deleteMany({ tenantId });
+      await this.runs.deleteMany({ tenantId });
+      await this.syncState.deleteMany({ tenantId });
     }
-    return removed;
+    return (await this.tenants.deleteOne({ _id: tenantId })).deletedCount > 0;
   }
 
   async createRunUnlessActive(run: RunRecord): Promise<{ run: RunRecord; created: boolean }> {
     const created: RunRecord = { ...run, counters: { ...EMPTY_COUNTERS } };
-    const doc: RunDoc = { ...created, _id: run.runId, active: ACTIVE_RUN_STATUSES.includes(run.status) };
-    // The unique partial index decides; the loop covers an active run finishing between our
-    // failed insert and the read of it.
+    const active = ACTIVE_RUN_STATUSES.includes(run.status);
+    const doc: RunDoc = { ...created, _id: run.runId, active, finishedAt: run.finishedAt === null ? null : new Date(run.finishedAt) };
+    // The unique partial index decides for an active run; the loop covers an active run finishing
+    // between our failed insert and the read of it. A final run is inserted only while none is active.
     for (let attempt = 0; attempt < 5; attempt += 1) {
+      const standing = active ? undefined : await this.runs.findOne(MONGO_QUERIES.activeRun(run.tenantId, run.resource));
+      if (standing) return { run: runFromDoc(standing), created: false };
       try {
         await this.runs.insertOne({ ...doc });
         return { run: created, created: true };
       } catch (error) {
-        if (!isDuplicateKeyError(error, { ignoreIdIndex: true })) throw error;
+        if (!isDuplicateKeyError(error)) throw error;
       }
-      const active = await this.runs.findOne({ tenantId: run.tenantId, resource: run.resource, active: true });
-      if (active) return { run: runFromDoc(active), created: false };
+      // The runId exists already (a replay) or another run is active: either way that one stands.
+      const existing = (await this.runs.findOne({ _id: run.runId })) ?? (await this.runs.findOne(MONGO_QUERIES.activeRun(run.tenantId, run.resource)));
+      if (existing) return { run: runFromDoc(existing), created: false };
     }
     throw new Error(`could not create or find the active ${run.resource} run of tenant ${run.tenantId}`);
   }
@@ -128,10 +151,10 @@ export class MongoStore implements SyncStore {
   }
 
   async listRuns(query: { tenantId?: TenantId; limit: number }): Promise<RunRecord[]> {
-    // limit(0) means "no limit" to MongoDB but "no rows" to SQLite.
+    // limit(0) means "no limit" to MongoDB but "no rows" to SQLite; a negative SQLite LIMIT, "all".
     if (query.limit < 1) return [];
-    const filter: Filter<RunDoc> = query.tenantId === undefined ? {} : { tenantId: query.tenantId };
-    const docs = await this.runs.find(filter).sort({ createdAt: -1, _id: -1 }).limit(query.limit).toArray();
+    const { filter, sort } = MONGO_QUERIES.runs(query.tenantId);
+    const docs = await this.runs.find(filter).sort(sort).limit(query.limit).toArray();
     return docs.map(runFromDoc);
   }
 
@@ -159,26 +182,45 @@ export class MongoStore implements SyncStore {
     runId: RunId,
     outcome: { status: 'succeeded' | 'failed' | 'cancelled'; at: string; error?: { code: string; message: string } },
   ): Promise<boolean> {
+    const recount = await this.recount(runId);
     // A pipeline update so startedAt can be COALESCEd; $literal keeps strings starting with "$"
     // (an error message) from being read as field paths.
-    const result = await this.runs.updateOne({ _id: runId, status: { $in: [...ACTIVE_RUN_STATUSES] } }, [
+    const at = new Date(outcome.at);
+    const result = await this.runs.updateOne(MONGO_QUERIES.activeRunById(runId), [
       {
         $set: {
           status: { $literal: outcome.status },
           active: false,
-          finishedAt: { $literal: outcome.at },
+          finishedAt: { $literal: at },
           error: { $literal: outcome.error ?? null },
           startedAt: { $ifNull: ['$startedAt', { $literal: outcome.at }] },
+          counters: { $mergeObjects: ['$counters', { $literal: recount }] },
         },
       },
     ]);
-    return result.modifiedCount > 0;
+    if (result.modifiedCount === 0) return false;
+    // The page records expire a day from now (run_pages_final_ttl); if this is lost, the backstop TTL.
+    await this.runPages.updateMany(MONGO_QUERIES.pagesOfRun(runId), { $set: { runFinalAt: at } });
+    return true;
+  }
+
+  /** pages/objects from the page records, deleted from the tombstones counted toward the run. */
+  private async recount(runId: RunId): Promise<Pick<RunCounters, 'pages' | 'objects' | 'deleted'>> {
+    const [pages] = await this.runPages
+      .aggregate<{ pages: number; objects: number }>([
+        { $match: MONGO_QUERIES.pagesOfRun(runId) },
+        { $group: { _id: null, pages: { $sum: 1 }, objects: { $sum: '$objects' } } },
+      ])
+      .toArray();
+    const deleted = await this.objects.countDocuments(MONGO_QUERIES.deletedBy(runId));
+    return { pages: pages?.pages ?? 0, objects: pages?.objects ?? 0, deleted };
   }
 
   /**
    * Not one transaction (a standalone server has none), so ordered for a safe retry: objects are
    * upserted first (idempotent), then the page is recorded, and only the commit that recorded it
-   * counts it. A failure before the record leaves the page uncounted for the retry to count.
+   * counts it. A failure before the record leaves the page uncounted for the retry to count; one
+   * between the record and the count leaves the live counters short until `finishRun` recounts.
    */
   async commitPage(page: PageCommit): Promise<boolean> {
     if (page.objects.length > 0) {
@@ -201,18 +243,20 @@ export class MongoStore implements SyncStore {
         { ordered: false },
       );
     }
+    this.hooks.afterPageObjects?.();
     try {
       await this.runPages.insertOne({
         runId: page.runId,
         pageKey: page.pageKey,
         tenantId: page.tenantId,
         objects: page.objects.length,
-        committedAt: page.at,
+        committedAt: new Date(page.at),
       });
     } catch (error) {
       if (isDuplicateKeyError(error)) return false;
       throw error;
     }
+    this.hooks.afterPageRecord?.();
     await this.runs.updateOne(
       { _id: page.runId },
       { $inc: { 'counters.pages': 1, 'counters.objects': page.objects.length } },
@@ -221,28 +265,34 @@ export class MongoStore implements SyncStore {
   }
 
   async sweep(q: SweepQuery): Promise<number> {
-    const filter: Filter<ObjectDoc> = { tenantId: q.tenantId, type: q.type, runId: { $ne: q.runId }, deletedAt: null };
-    // An anchored literal regex is answered from the index as a range scan.
-    if (q.oktaIdPrefix) filter.oktaId = { $regex: `^${escapeRegex(q.oktaIdPrefix)}` };
-    const result = await this.objects.updateMany(filter, { $set: { deletedAt: q.at } });
+    const countFor = q.countFor ?? q.runId;
+    const result = await this.objects.updateMany(MONGO_QUERIES.sweep(q), { $set: { deletedAt: new Date(q.at), deletedBy: countFor } });
+    // Not atomic with the update: a crash here leaves the live counter short until finishRun recounts.
+    if (result.modifiedCount > 0) await this.runs.updateOne({ _id: countFor }, { $inc: { 'counters.deleted': result.modifiedCount } });
     return result.modifiedCount;
   }
 
   async listObjects(q: ListObjectsQuery): Promise<{ items: StoredObject[]; next: string | null }> {
     const after = q.after === undefined ? '' : decodeCursor(q.after);
     if (q.limit < 1) return { items: [], next: null };
-    const filter: Filter<ObjectDoc> = { tenantId: q.tenantId, type: q.type, oktaId: { $gt: after } };
-    if (!q.includeDeleted) filter.deletedAt = null;
-    const docs = await this.objects.find(filter).sort({ oktaId: 1 }).limit(q.limit).toArray();
+    const docs = await this.objects.find(MONGO_QUERIES.objects(q, after)).sort({ oktaId: 1 }).limit(q.limit).toArray();
     const items = docs.map(objectFromDoc);
     const last = items.at(-1);
     return { items, next: items.length === q.limit && last ? encodeCursor(last.oktaId) : null };
   }
 
   async countObjects(q: { tenantId: TenantId; type: ObjectType; includeDeleted?: boolean }): Promise<number> {
-    const filter: Filter<ObjectDoc> = { tenantId: q.tenantId, type: q.type };
-    if (!q.includeDeleted) filter.deletedAt = null;
-    return this.objects.countDocuments(filter);
+    return this.objects.countDocuments(MONGO_QUERIES.objects(q));
+  }
+
+  /** The TTL indexes do this on their own about once a minute; this is the same on demand. */
+  async purgeExpired(policy: RetentionPolicy, now: Date): Promise<PurgeReport> {
+    const cutoffs = retentionCutoffs(policy, now);
+    const report: PurgeReport = {};
+    for (const task of MONGO_PURGE_TASKS) {
+      report[task.name] = (await this.db.collection(task.collection).deleteMany(task.filter(cutoffs))).deletedCount;
+    }
+    return report;
   }
 
   async getWatermark(tenantId: TenantId, resource: Resource): Promise<string | undefined> {
@@ -257,37 +307,4 @@ export class MongoStore implements SyncStore {
   async close(): Promise<void> {
     await this.client.close();
   }
-}
-
-/** The database named by the URL's path (`mongodb://host/db?…`), else `okta_sync`. */
-export function mongoDatabaseName(url: string): string {
-  const path = /^mongodb(?:\+srv)?:\/\/[^/?#]*\/([^?#]*)/.exec(url)?.[1];
-  return path ? decodeURIComponent(path) : DEFAULT_MONGO_DATABASE;
-}
-
-function escapeRegex(literal: string): string {
-  return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function tenantFromDoc(doc: TenantDoc): TenantRecord {
-  const { _id, ...tenant } = doc;
-  return tenant;
-}
-
-function runFromDoc(doc: RunDoc): RunRecord {
-  const { _id, active, ...run } = doc;
-  return { ...run, counters: { ...EMPTY_COUNTERS, ...run.counters } };
-}
-
-function objectFromDoc(doc: ObjectDoc & { _id?: unknown }): StoredObject {
-  return {
-    tenantId: doc.tenantId,
-    type: doc.type,
-    oktaId: doc.oktaId,
-    data: doc.data,
-    oktaLastUpdated: doc.oktaLastUpdated,
-    syncedAt: doc.syncedAt,
-    runId: doc.runId,
-    deletedAt: doc.deletedAt,
-  };
 }

@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import type { RetentionPolicy } from './store/sync-store.js';
 
 /**
  * The process configuration, read from the environment once by the composition root and passed
@@ -35,6 +36,11 @@ export interface Config {
   shutdownGraceMs: number;
   /** `OKTA_SYNC_LOG_FIRST_SYNC_DAYS`, default 7: how far back a first System Log sync starts (max 90). */
   logFirstSyncDays: number;
+  /**
+   * Store retention: `OKTA_SYNC_TOMBSTONE_DAYS` (30), `OKTA_SYNC_RUN_HISTORY_DAYS` (90),
+   * `OKTA_SYNC_CHANGES_DAYS` (7). Whole days, 1 to 3650.
+   */
+  retention: RetentionPolicy;
   /** True when any `OTEL_*` exporter setting is present; telemetry stays off otherwise. */
   otelEnabled: boolean;
   /** The `OTEL_*` variables, handed to the OpenTelemetry SDK untouched. */
@@ -72,6 +78,11 @@ export function readConfig(env: Env = process.env): Config {
     metricsPort: blank(env.METRICS_PORT) ? undefined : int(env, 'METRICS_PORT', 0, { min: 0, max: 65535 }),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 25_000, { min: 0, max: 3_600_000 }),
     logFirstSyncDays: int(env, 'OKTA_SYNC_LOG_FIRST_SYNC_DAYS', 7, { min: 1, max: 90 }),
+    retention: {
+      tombstoneDays: int(env, 'OKTA_SYNC_TOMBSTONE_DAYS', 30, { min: 1, max: 3650 }),
+      runHistoryDays: int(env, 'OKTA_SYNC_RUN_HISTORY_DAYS', 90, { min: 1, max: 3650 }),
+      changesDays: int(env, 'OKTA_SYNC_CHANGES_DAYS', 7, { min: 1, max: 3650 }),
+    },
     otelEnabled: Boolean(
       otelEnv.OTEL_EXPORTER_OTLP_ENDPOINT ||
         otelEnv.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||

@@ -15,6 +15,7 @@ describe('readConfig', () => {
       logLevel: 'info',
       allowInsecureLoopback: false,
       otelEnabled: false,
+      retention: { tombstoneDays: 30, runHistoryDays: 90, changesDays: 7 },
     });
   });
 
@@ -31,6 +32,9 @@ describe('readConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['OKTA_SYNC_ALLOW_INSECURE_LOOPBACK', 'maybe'],
     ['METRICS_PORT', '70000'],
+    ['OKTA_SYNC_TOMBSTONE_DAYS', '0'],
+    ['OKTA_SYNC_RUN_HISTORY_DAYS', '1.5'],
+    ['OKTA_SYNC_CHANGES_DAYS', 'week'],
   ])('rejects %s=%s naming the variable', (name, value) => {
     let error: unknown;
     try {

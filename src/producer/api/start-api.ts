@@ -47,7 +47,7 @@ export async function startApi(config: Config, options: StartApiOptions = {}): P
   const keyring = parseKeyring(config.encryptionKeys);
   const releasers: (() => Promise<unknown>)[] = [];
   try {
-    const store = await openStore(config.storeUrl);
+    const store = await openStore(config.storeUrl, { retention: config.retention });
     releasers.push(() => store.close());
     const redis = createRedis(config.redisUrl);
     releasers.push(() => redis.quit().catch(() => redis.disconnect()));

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { MongoStore, mongoDatabaseName } from '../../../src/shared/store/mongodb-store.js';
+import type { StoreTestHooks } from '../../../src/shared/store/store-hooks.js';
 import { mongoUrlWithDatabase, resolveMongo } from '../../helpers/mongo.js';
 import { describeStoreContract } from './store-contract.js';
 
@@ -28,11 +29,11 @@ afterAll(async () => {
 });
 
 /** Each test gets its own database, dropped after it. */
-async function openFresh(): Promise<MongoStore> {
+async function openFresh(hooks: StoreTestHooks = {}): Promise<MongoStore> {
   if (!server) throw new Error(`no MongoDB: ${skipReason}`);
   const name = `okta_sync_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   databases.push(name);
-  return MongoStore.connect(mongoUrlWithDatabase(server.url, name));
+  return MongoStore.connect(mongoUrlWithDatabase(server.url, name), { hooks });
 }
 
 describeStoreContract('MongoDB', openFresh, skipReason);

@@ -34,7 +34,7 @@ function freshFile(): string {
   return file;
 }
 
-describeStoreContract('SQLite', async () => new SqliteStore(freshFile()));
+describeStoreContract('SQLite', async (hooks) => new SqliteStore(freshFile(), { hooks }));
 
 const CHILD = fileURLToPath(new URL('./fixtures/commit-pages-child.ts', import.meta.url));
 const REGISTER_TS = new URL('./fixtures/register-ts.mjs', import.meta.url).href;

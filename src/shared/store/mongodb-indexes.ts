@@ -114,6 +114,23 @@ export async function ensureIndexes(db: Db, policy: RetentionPolicy): Promise<vo
     if (await db.collection(collection).indexExists(name)) await db.collection(collection).dropIndex(name);
   }
   for (const ttl of TTL_INDEXES) await ensureTtlIndex(db, ttl, ttl.seconds(policy));
+  await upgradeDates(db);
+}
+
+/** Marks a database whose TTL fields are all Dates (done once; a collection scan each). */
+const DATES_MARKER = { collection: 'store_meta', id: 'dates-v1' } as const;
+
+/**
+ * Documents written before the TTL fields were Dates hold ISO strings, which no TTL index expires:
+ * converted once per database, idempotently (concurrent processes may both run it).
+ */
+export async function upgradeDates(db: Db): Promise<void> {
+  const meta = db.collection<{ _id: string; at: Date }>(DATES_MARKER.collection);
+  if (await meta.findOne({ _id: DATES_MARKER.id })) return;
+  for (const { collection, field } of TTL_INDEXES) {
+    await db.collection(collection).updateMany({ [field]: { $type: 'string' } }, [{ $set: { [field]: { $toDate: `$${field}` } } }]);
+  }
+  await meta.updateOne({ _id: DATES_MARKER.id }, { $setOnInsert: { at: new Date() } }, { upsert: true });
 }
 
 async function ensureTtlIndex(db: Db, ttl: TtlIndex, seconds: number): Promise<void> {

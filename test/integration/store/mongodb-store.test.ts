@@ -93,6 +93,17 @@ describeStoreContract('MongoDB', openFresh, skipReason);
     expect((await store.getRun(run.runId))?.finishedAt).toBe(T2);
     await store.close();
   });
+
+  it('converts ISO-string dates written by an older version once, at connect', async () => {
+    const store = await openFresh();
+    await store.close();
+    const name = databases.at(-1)!;
+    const db = adminClient(server!.url).db(name);
+    await db.collection('store_meta').deleteMany({});
+    await db.collection('objects').insertOne({ tenantId: 'acme', type: 'user', oktaId: 'old', data: {}, oktaLastUpdated: null, syncedAt: T2, runId: 'r', deletedAt: T2 });
+    await (await MongoStore.connect(mongoUrlWithDatabase(server!.url, name))).close();
+    expect((await db.collection('objects').findOne({ oktaId: 'old' }))?.deletedAt).toEqual(new Date(T2));
+  });
 });
 
 describe('mongoDatabaseName', () => {

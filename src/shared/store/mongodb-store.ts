@@ -119,6 +119,7 @@ export class MongoStore implements SyncStore {
       await this.runPages.deleteMany({ tenantId });
       await this.runs.deleteMany({ tenantId });
       await this.syncState.deleteMany({ tenantId });
+      this.hooks.beforeTenantRecord?.();
     }
     return (await this.tenants.deleteOne({ _id: tenantId })).deletedCount > 0;
   }

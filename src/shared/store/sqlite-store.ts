@@ -98,6 +98,7 @@ export class SqliteStore implements SyncStore {
         for (const sql of [Q.deleteTenantObjects, Q.deleteTenantRuns, Q.deleteTenantPages, Q.deleteTenantState]) {
           this.db.prepare(sql).run({ tenantId });
         }
+        this.hooks.beforeTenantRecord?.();
       }
       return this.db.prepare('DELETE FROM tenants WHERE tenant_id = ?').run(tenantId).changes > 0;
     });

@@ -8,4 +8,6 @@ export interface StoreTestHooks {
   afterPageObjects?(): void;
   /** commitPage: after the page record, before the run's counters are incremented. */
   afterPageRecord?(): void;
+  /** deleteTenant with purgeData: after the tenant's data, before the tenant record. */
+  beforeTenantRecord?(): void;
 }

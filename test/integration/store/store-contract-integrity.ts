@@ -109,6 +109,22 @@ export function describeIntegrityContract(store: CurrentStore, hooks: () => Stor
       expect(await store().listRuns({ limit: 10 })).toHaveLength(1);
     });
 
+    it('deleteTenant with purge that fails half-way keeps the tenant record, and calling it again finishes', async () => {
+      const tenant = tenantRecord('acme');
+      await store().putTenant(tenant);
+      const { run } = await store().createRunUnlessActive(runRecord(acme, 'users'));
+      await store().commitPage(pageCommit(acme, run.runId, 'p', [objectWrite('a')]));
+      hooks().beforeTenantRecord = crash;
+      await expect(store().deleteTenant(acme, { purgeData: true })).rejects.toBeInstanceOf(InjectedCrash);
+      delete hooks().beforeTenantRecord;
+      // Still listed (SQLite rolled everything back; MongoDB removed the data only), so an operator sees it.
+      expect(await store().getTenant(acme)).toEqual(tenant);
+      expect(await store().deleteTenant(acme, { purgeData: true })).toBe(true);
+      expect(await store().getTenant(acme)).toBeUndefined();
+      expect(await store().countObjects({ tenantId: acme, type: 'user', includeDeleted: true })).toBe(0);
+      expect(await store().getRun(run.runId)).toBeUndefined();
+    });
+
     it('deleteTenant with purge is idempotent and leaves nothing of the tenant', async () => {
       const tenant = tenantRecord('acme');
       await store().putTenant(tenant);

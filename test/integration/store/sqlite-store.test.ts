@@ -96,7 +96,7 @@ describe('SQLite adapter across processes', () => {
       for (const { child } of writers) if (child.exitCode === null) child.kill();
       await store.close();
     }
-  }, 20_000);
+  }, 60_000);
 });
 
 describe('SQLite adapter killed mid-commit', () => {

@@ -2,6 +2,7 @@ import type { Bench } from './bench-types.js';
 import { changeFeedBench } from './change-feed.js';
 import { e2eThroughputBench } from './e2e-throughput.js';
 import { simThroughputBench } from './okta-sim-throughput.js';
+import { storeGrowthBench } from './store-growth.js';
 import { rateBudgetBench } from './rate-budget.js';
 import { rssBench } from './rss-200k.js';
 import { syncFairnessBench } from './sync-fairness.js';
@@ -18,4 +19,5 @@ export const benches: Bench[] = [
   syncThroughputBench,
   syncFairnessBench,
   changeFeedBench,
+  storeGrowthBench,
 ];

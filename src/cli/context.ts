@@ -38,7 +38,7 @@ export class CliContext {
 
   store(): Promise<SyncStore> {
     if (!this.storeP) {
-      this.storeP = openStore(this.config.storeUrl);
+      this.storeP = openStore(this.config.storeUrl, { retention: this.config.retention });
       this.releasers.push(async () => (await this.storeP)?.close());
     }
     return this.storeP;

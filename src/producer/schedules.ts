@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import { ValidationError } from '../shared/errors.js';
 import type { TenantId } from '../shared/ids.js';
-import { scheduleId, scheduleJobSchema } from '../shared/jobs.js';
+import { KEEP_COMPLETED, KEEP_FAILED, scheduleId, scheduleJobSchema } from '../shared/jobs.js';
 import { RESOURCES, type Resource } from '../shared/resources.js';
 import type { SyncMode } from '../shared/store/sync-store.js';
 
@@ -63,7 +63,7 @@ export async function applySchedules(
       await queue.upsertJobScheduler(
         id,
         { every: p.everyMs },
-        { name: 'schedule', data: p.data, opts: { removeOnComplete: { count: 10 }, removeOnFail: { age: 7 * 86_400 } } },
+        { name: 'schedule', data: p.data, opts: { removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED } },
       );
     }
   }

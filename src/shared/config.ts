@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { ConfigError } from './errors.js';
+import type { RetentionPolicy } from './store/sync-store.js';
 
 /**
  * The process configuration, read from the environment once by the composition root and passed
@@ -56,6 +57,11 @@ export interface Config {
   maxPagesPerRun: number;
   /** `OKTA_SYNC_MAX_RATE_WAIT_SECONDS`, default 120 (two Okta windows): the furthest a rate-limit reset may push a wait. */
   maxRateWaitSeconds: number;
+  /**
+   * Store retention: `OKTA_SYNC_TOMBSTONE_DAYS` (30), `OKTA_SYNC_RUN_HISTORY_DAYS` (90),
+   * `OKTA_SYNC_CHANGES_DAYS` (7). Whole days, 1 to 3650.
+   */
+  retention: RetentionPolicy;
   /** True when any `OTEL_*` exporter setting is present; telemetry stays off otherwise. */
   otelEnabled: boolean;
   /** The `OTEL_*` variables, handed to the OpenTelemetry SDK untouched. */
@@ -116,6 +122,11 @@ export function readConfig(env: Env = process.env): Config {
       : int(env, 'OKTA_SYNC_MAX_RESPONSE_BYTES', 0, { min: 64 * 1024, max: 256 * 1024 * 1024 }),
     maxPagesPerRun: int(env, 'OKTA_SYNC_MAX_PAGES_PER_RUN', 100_000, { min: 1, max: 100_000_000 }),
     maxRateWaitSeconds: int(env, 'OKTA_SYNC_MAX_RATE_WAIT_SECONDS', 120, { min: 1, max: 3600 }),
+    retention: {
+      tombstoneDays: int(env, 'OKTA_SYNC_TOMBSTONE_DAYS', 30, { min: 1, max: 3650 }),
+      runHistoryDays: int(env, 'OKTA_SYNC_RUN_HISTORY_DAYS', 90, { min: 1, max: 3650 }),
+      changesDays: int(env, 'OKTA_SYNC_CHANGES_DAYS', 7, { min: 1, max: 3650 }),
+    },
     otelEnabled: Boolean(
       otelEnv.OTEL_EXPORTER_OTLP_ENDPOINT ||
         otelEnv.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ||

@@ -69,10 +69,15 @@ export const webhookJobSchema = z.object({
 });
 export type WebhookJob = z.infer<typeof webhookJobSchema>;
 
+/** Fired by the one retention job scheduler of the service (PURGE_SCHEDULER_ID): the store's purge step. */
+export const purgeJobSchema = z.object({}).strict();
+export type PurgeJob = z.infer<typeof purgeJobSchema>;
+
 export const JOB_SCHEMAS = {
   page: pageJobSchema,
   schedule: scheduleJobSchema,
   webhook: webhookJobSchema,
+  purge: purgeJobSchema,
 } as const;
 export type JobName = keyof typeof JOB_SCHEMAS;
 export type JobData<N extends JobName> = z.infer<(typeof JOB_SCHEMAS)[N]>;
@@ -86,6 +91,11 @@ export function scheduleId(tenantId: string, resource: string): string {
   return `schedule.${tenantId}.${resource}`;
 }
 
+/** The retention scheduler: one id for the whole service, so every worker upserting it keeps one. */
+export const PURGE_SCHEDULER_ID = 'retention.purge';
+/** How often the purge step runs (it is cheap when nothing expired). */
+export const PURGE_EVERY_MS = 3_600_000;
+
 /**
  * Deterministic job id of page `page` of a run (or of a fan-out chain under `parentId`).
  * BullMQ ignores an add with an id that still exists, which is what keeps a chain single.
@@ -94,9 +104,13 @@ export function pageJobId(job: Pick<PageJob, 'runId' | 'page' | 'parentId'>): st
   return job.parentId === undefined ? `${job.runId}.p${job.page}` : `${job.runId}.${job.parentId}.p${job.page}`;
 }
 
-/** Finished page jobs are kept a day so that a retried page's `add` of its successor stays a no-op. */
+/**
+ * Finished page jobs are kept a day so that a retried page's `add` of its successor stays a no-op.
+ * Every job of the queue uses these: BullMQ trims the queue's whole finished set to a job's `count`
+ * when that job finishes, so one job with a small count would drop every other job's record.
+ */
 export const KEEP_COMPLETED = { age: 24 * 3600, count: 200_000 } as const;
-export const KEEP_FAILED = { age: 7 * 24 * 3600 } as const;
+export const KEEP_FAILED = { age: 7 * 24 * 3600, count: 50_000 } as const;
 
 /** Attempts for transient failures (5xx, resets, timeouts); rate-limit delays spend none. */
 export const PAGE_JOB_ATTEMPTS = 8;

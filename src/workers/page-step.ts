@@ -176,15 +176,15 @@ async function enqueueNext(deps: PageStepDeps, input: PageStepInput, job: PageJo
 }
 
 async function sweepParent(deps: PageStepDeps, input: PageStepInput, type: ObjectType, parentId: string, keepRunId: RunRecord['runId']): Promise<void> {
-  const deleted = await deps.store.sweep({
+  // The store counts the deletions toward this run (countFor), in the same write where it can.
+  await deps.store.sweep({
     tenantId: input.tenant.tenantId,
     type,
     runId: keepRunId,
     at: new Date().toISOString(),
     oktaIdPrefix: `${parentId}:`,
-    feedRunId: input.run.runId,
+    countFor: input.run.runId,
   });
-  if (deleted > 0) await deps.store.addRunCounters(input.run.runId, { deleted });
 }
 
 /** Adds this job's call counters to the run now (the processor adds whatever comes after). */

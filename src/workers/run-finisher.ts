@@ -20,10 +20,9 @@ export function createRunFinisher(deps: RunFinisherDeps): RunFinisher {
       const fresh = (await deps.store.getRun(run.runId)) ?? run;
       if (fresh.status !== 'running' && fresh.status !== 'queued') return;
       if (run.mode === 'full') {
-        // Sweeping twice (a retried last page) is harmless: the second finds nothing new.
-        let deleted = 0;
-        for (const type of sync.sweepTypes) deleted += await deps.store.sweep({ tenantId: run.tenantId, type, runId: run.runId, at });
-        if (deleted > 0) await deps.store.addRunCounters(run.runId, { deleted });
+        // Sweeping twice (a retried last page) is harmless: the second finds nothing new. The store
+        // counts the deletions toward the run itself (and recounts them at finish).
+        for (const type of sync.sweepTypes) await deps.store.sweep({ tenantId: run.tenantId, type, runId: run.runId, at });
       }
       const watermark = sync.nextWatermark?.({ startedAt: fresh.startedAt ?? fresh.createdAt, mode: run.mode });
       if (watermark) await deps.store.setWatermark(run.tenantId, run.resource, watermark, at);

@@ -15,6 +15,7 @@ import { createPageProcessor } from './page-processor.js';
 import { createFanOut } from './fan-out.js';
 import { createFairnessGate } from './fairness-gate.js';
 import { createScheduleProcessor } from './schedule-processor.js';
+import { createPurgeProcessor, ensurePurgeSchedule } from './purge-processor.js';
 import { createRunFinisher, failRun } from './run-finisher.js';
 import { asRunId } from '../shared/ids.js';
 import { startHealthServer } from './health-server.js';
@@ -77,7 +78,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     warnRiskySettings(config, logger);
     const keyring = parseKeyring(config.encryptionKeys);
     const feed = { enabled: config.changeFeed, onAppended: metrics.feedAppended };
-    const observedStore = instrumentStore(await openStore(config.storeUrl, { feed }), metrics);
+    const observedStore = instrumentStore(await openStore(config.storeUrl, { feed, retention: config.retention }), metrics);
     releasers.push(() => observedStore.close());
     const redis = createRedis(config.redisUrl);
     releasers.push(() => closeRedis(redis));
@@ -129,7 +130,12 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       logger,
     });
     const processSchedule = createScheduleProcessor({ store, queue, logger });
-    const dispatch = instrumentJobs((job: Job, token?: string) => (job.name === 'schedule' ? processSchedule(job) : processor(job, token)), metrics);
+    const processPurge = createPurgeProcessor({ store, retention: config.retention, logger });
+    const dispatch = instrumentJobs(
+      (job: Job, token?: string) =>
+        job.name === 'schedule' ? processSchedule(job) : job.name === 'purge' ? processPurge(job) : processor(job, token),
+      metrics,
+    );
     const worker = new Worker(SYNC_QUEUE, dispatch, {
       connection: redis,
       prefix: keyPrefix(config.queuePrefix),
@@ -157,6 +163,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     worker.on('error', (err) => logger.error({ err: { message: clipText(err.message) } }, 'worker error'));
     releasers.push(() => worker.close());
     await worker.waitUntilReady();
+    await ensurePurgeSchedule(queue);
     phase = 'ready';
     logger.info({ concurrency: worker.opts.concurrency, healthPort: health?.port }, 'worker ready');
     let closing: Promise<void> | undefined;

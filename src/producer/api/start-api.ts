@@ -47,7 +47,7 @@ export async function startApi(config: Config, options: StartApiOptions = {}): P
   warnRiskySettings(config, logger);
   const releasers: (() => Promise<unknown>)[] = [];
   try {
-    const store = await openStore(config.storeUrl);
+    const store = await openStore(config.storeUrl, { retention: config.retention });
     releasers.push(() => store.close());
     // Never wait for Redis before listening: ioredis reconnects with backoff, /readyz says 503 meanwhile.
     const redis = createRedis(config.redisUrl);

@@ -118,8 +118,8 @@ export class MongoChangeFeed {
   }
 
   /** The sweep with a delete entry per object it marks. */
-  async sweep(q: SweepQuery, filter: Filter<ObjectDoc>): Promise<number> {
-    if (!this.enabled) return (await this.objects.updateMany(filter, { $set: { deletedAt: q.at } })).modifiedCount;
+  async sweep(q: SweepQuery, filter: Filter<ObjectDoc>, set: Pick<ObjectDoc, 'deletedAt' | 'deletedBy'>): Promise<number> {
+    if (!this.enabled) return (await this.objects.updateMany(filter, { $set: set })).modifiedCount;
     let marked = 0;
     await this.atomically(async (session) => {
       marked = 0;
@@ -128,9 +128,9 @@ export class MongoChangeFeed {
       for (let i = 0; i < ids.length; i += BATCH) {
         const chunk = ids.slice(i, i + BATCH);
         const entries = chunk.map((oktaId) => ({ op: 'delete' as const, oktaId }));
-        if (!session) await this.append(q.tenantId, q.feedRunId ?? q.runId, q.type, entries, q.at);
-        marked += (await this.objects.updateMany({ ...filter, oktaId: { $in: chunk } }, { $set: { deletedAt: q.at } }, options)).modifiedCount;
-        if (session) await this.append(q.tenantId, q.feedRunId ?? q.runId, q.type, entries, q.at, session);
+        if (!session) await this.append(q.tenantId, q.countFor ?? q.runId, q.type, entries, q.at);
+        marked += (await this.objects.updateMany({ ...filter, oktaId: { $in: chunk } }, { $set: set }, options)).modifiedCount;
+        if (session) await this.append(q.tenantId, q.countFor ?? q.runId, q.type, entries, q.at, session);
       }
     });
     reportAppended(this.options, q.tenantId, 0, marked);

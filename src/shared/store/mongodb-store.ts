@@ -1,10 +1,17 @@
-import { type ClientSession, type Collection, type Db, type Filter, MongoClient, type UpdateFilter } from 'mongodb';
+import { type ClientSession, type Collection, type Db, MongoClient, type UpdateFilter } from 'mongodb';
 import type { RunId, TenantId } from '../ids.js';
 import type { Resource } from '../resources.js';
 import type { ChangeFeedOptions, ChangesPage, ChangesQuery, FeedRange } from './change-feed.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ensureFeedIndexes, type HashedWrite, MongoChangeFeed, supportsTransactions } from './mongodb-change-feed.js';
 import { type ConnectLinkDoc, MongoConnectLinks } from './mongodb-connect-links.js';
+import { MONGO_CLIENT_OPTIONS, mongoDatabaseName, pinnedMongoUrl } from './mongodb-client.js';
+
+export { DEFAULT_MONGO_DATABASE, mongoDatabaseName } from './mongodb-client.js';
+import { objectFromDoc, runFromDoc, tenantFromDoc } from './mongodb-docs.js';
+import { MONGO_PURGE_TASKS, MONGO_QUERIES } from './mongodb-queries.js';
+import { retentionCutoffs } from './retention.js';
+import type { StoreTestHooks } from './store-hooks.js';
 import {
   COLLECTIONS,
   ensureIndexes,
@@ -18,11 +25,14 @@ import {
 } from './mongodb-indexes.js';
 import {
   ACTIVE_RUN_STATUSES,
+  DEFAULT_RETENTION,
   EMPTY_COUNTERS,
   type ConnectLinkRecord,
   type ListObjectsQuery,
   type ObjectType,
   type PageCommit,
+  type PurgeReport,
+  type RetentionPolicy,
   type RunCounters,
   type RunRecord,
   type StoredObject,
@@ -33,12 +43,21 @@ import {
   type WebhookRecord,
 } from './sync-store.js';
 
-/** Database used when the URL names none (`mongodb://host:27017`). */
-export const DEFAULT_MONGO_DATABASE = 'okta_sync';
+
+export interface MongoStoreOptions {
+  /** TTL index expiries follow it (default DEFAULT_RETENTION): every process should pass the same. */
+  retention?: RetentionPolicy;
+  /** Crash-injection points for tests; never set in production. */
+  hooks?: StoreTestHooks;
+  /** The change feed: on by default. */
+  feed?: ChangeFeedOptions;
+}
 
 /**
  * The production store. Same semantics as the SQLite adapter, built on single-document atomicity
- * and unique indexes rather than transactions, so it works on a standalone server too.
+ * and unique indexes rather than transactions, so it works on a standalone server too: where two
+ * writes cannot be one (a page record and the run's counters), `finishRun` recounts from the
+ * records, so the final counters are exact whatever crashed in between.
  */
 export class MongoStore implements SyncStore {
   private readonly tenants: Collection<TenantDoc>;
@@ -52,9 +71,10 @@ export class MongoStore implements SyncStore {
 
   private constructor(
     private readonly client: MongoClient,
-    db: Db,
+    private readonly db: Db,
     transactions: boolean,
     feedOptions: ChangeFeedOptions,
+    private readonly hooks: StoreTestHooks,
   ) {
     this.tenants = db.collection<TenantDoc>(COLLECTIONS.tenants);
     this.objects = db.collection<ObjectDoc>(COLLECTIONS.objects);
@@ -66,15 +86,17 @@ export class MongoStore implements SyncStore {
     this.links = new MongoConnectLinks(db.collection<ConnectLinkDoc>(COLLECTIONS.connectLinks));
   }
 
-  /** Connects and creates the indexes; the database is the URL's path, `okta_sync` by default. */
-  static async connect(url: string, options: { feed?: ChangeFeedOptions } = {}): Promise<MongoStore> {
-    // ignoreUndefined: an absent optional field stays absent instead of becoming null.
-    const client = new MongoClient(url, { ignoreUndefined: true });
+  /**
+   * Connects and creates the indexes; the database is the URL's path, `okta_sync` by default. Read
+   * preference, write concern and retries are pinned (MONGO_CLIENT_OPTIONS), whatever the URL says.
+   */
+  static async connect(url: string, options: MongoStoreOptions = {}): Promise<MongoStore> {
+    const client = new MongoClient(pinnedMongoUrl(url), { ...MONGO_CLIENT_OPTIONS });
     await client.connect();
     try {
       const db = client.db(mongoDatabaseName(url));
-      await Promise.all([ensureIndexes(db), ensureFeedIndexes(db)]);
-      return new MongoStore(client, db, await supportsTransactions(db), options.feed ?? {});
+      await Promise.all([ensureIndexes(db, options.retention ?? DEFAULT_RETENTION), ensureFeedIndexes(db)]);
+      return new MongoStore(client, db, await supportsTransactions(db), options.feed ?? {}, options.hooks ?? {});
     } catch (error) {
       await client.close();
       throw error;
@@ -106,20 +128,20 @@ export class MongoStore implements SyncStore {
   }
 
   async deleteTenant(tenantId: TenantId, options: { purgeData: boolean }): Promise<boolean> {
-    const removed = (await this.tenants.deleteOne({ _id: tenantId })).deletedCount > 0;
+    // Data first, the tenant record last: a purge that fails half-way leaves the tenant listed, and
+    // calling it again finishes the job (every step is idempotent).
+    if (options.purgeData) {
+      await this.objects.deleteMany({ tenantId });
+      await this.runPages.deleteMany({ tenantId });
+      await this.runs.deleteMany({ tenantId });
+      await this.syncState.deleteMany({ tenantId });
+      await this.feed.purgeTenant(tenantId);
+      this.hooks.beforeTenantRecord?.();
+    }
     await this.webhooks.deleteOne({ _id: tenantId });
     // Outstanding onboarding links die with the tenant (they would re-create it).
     await this.links.deleteForTenant(tenantId);
-    if (options.purgeData) {
-      await Promise.all([
-        this.objects.deleteMany({ tenantId }),
-        this.runs.deleteMany({ tenantId }),
-        this.runPages.deleteMany({ tenantId }),
-        this.syncState.deleteMany({ tenantId }),
-        this.feed.purgeTenant(tenantId),
-      ]);
-    }
-    return removed;
+    return (await this.tenants.deleteOne({ _id: tenantId })).deletedCount > 0;
   }
 
   async putWebhook(w: WebhookRecord): Promise<{ created: boolean }> {
@@ -141,18 +163,22 @@ export class MongoStore implements SyncStore {
 
   async createRunUnlessActive(run: RunRecord): Promise<{ run: RunRecord; created: boolean }> {
     const created: RunRecord = { ...run, counters: { ...EMPTY_COUNTERS } };
-    const doc: RunDoc = { ...created, _id: run.runId, active: ACTIVE_RUN_STATUSES.includes(run.status) };
-    // The unique partial index decides; the loop covers an active run finishing between our
-    // failed insert and the read of it.
+    const active = ACTIVE_RUN_STATUSES.includes(run.status);
+    const doc: RunDoc = { ...created, _id: run.runId, active, finishedAt: run.finishedAt === null ? null : new Date(run.finishedAt) };
+    // The unique partial index decides for an active run; the loop covers an active run finishing
+    // between our failed insert and the read of it. A final run is inserted only while none is active.
     for (let attempt = 0; attempt < 5; attempt += 1) {
+      const standing = active ? undefined : await this.runs.findOne(MONGO_QUERIES.activeRun(run.tenantId, run.resource));
+      if (standing) return { run: runFromDoc(standing), created: false };
       try {
         await this.runs.insertOne({ ...doc });
         return { run: created, created: true };
       } catch (error) {
-        if (!isDuplicateKeyError(error, { ignoreIdIndex: true })) throw error;
+        if (!isDuplicateKeyError(error)) throw error;
       }
-      const active = await this.runs.findOne({ tenantId: run.tenantId, resource: run.resource, active: true });
-      if (active) return { run: runFromDoc(active), created: false };
+      // The runId exists already (a replay) or another run is active: either way that one stands.
+      const existing = (await this.runs.findOne({ _id: run.runId })) ?? (await this.runs.findOne(MONGO_QUERIES.activeRun(run.tenantId, run.resource)));
+      if (existing) return { run: runFromDoc(existing), created: false };
     }
     throw new Error(`could not create or find the active ${run.resource} run of tenant ${run.tenantId}`);
   }
@@ -163,10 +189,10 @@ export class MongoStore implements SyncStore {
   }
 
   async listRuns(query: { tenantId?: TenantId; limit: number }): Promise<RunRecord[]> {
-    // limit(0) means "no limit" to MongoDB but "no rows" to SQLite.
+    // limit(0) means "no limit" to MongoDB but "no rows" to SQLite; a negative SQLite LIMIT, "all".
     if (query.limit < 1) return [];
-    const filter: Filter<RunDoc> = query.tenantId === undefined ? {} : { tenantId: query.tenantId };
-    const docs = await this.runs.find(filter).sort({ createdAt: -1, _id: -1 }).limit(query.limit).toArray();
+    const { filter, sort } = MONGO_QUERIES.runs(query.tenantId);
+    const docs = await this.runs.find(filter).sort(sort).limit(query.limit).toArray();
     return docs.map(runFromDoc);
   }
 
@@ -194,42 +220,63 @@ export class MongoStore implements SyncStore {
     runId: RunId,
     outcome: { status: 'succeeded' | 'failed' | 'cancelled'; at: string; error?: { code: string; message: string } },
   ): Promise<boolean> {
+    const recount = await this.recount(runId);
     // A pipeline update so startedAt can be COALESCEd; $literal keeps strings starting with "$"
     // (an error message) from being read as field paths.
-    const result = await this.runs.updateOne({ _id: runId, status: { $in: [...ACTIVE_RUN_STATUSES] } }, [
+    const at = new Date(outcome.at);
+    const result = await this.runs.updateOne(MONGO_QUERIES.activeRunById(runId), [
       {
         $set: {
           status: { $literal: outcome.status },
           active: false,
-          finishedAt: { $literal: outcome.at },
+          finishedAt: { $literal: at },
           error: { $literal: outcome.error ?? null },
           startedAt: { $ifNull: ['$startedAt', { $literal: outcome.at }] },
+          counters: { $mergeObjects: ['$counters', { $literal: recount }] },
         },
       },
     ]);
-    return result.modifiedCount > 0;
+    if (result.modifiedCount === 0) return false;
+    // The page records expire a day from now (run_pages_final_ttl); if this is lost, the backstop TTL.
+    await this.runPages.updateMany(MONGO_QUERIES.pagesOfRun(runId), { $set: { runFinalAt: at } });
+    return true;
+  }
+
+  /** pages/objects from the page records, deleted from the tombstones counted toward the run. */
+  private async recount(runId: RunId): Promise<Pick<RunCounters, 'pages' | 'objects' | 'deleted'>> {
+    const [pages] = await this.runPages
+      .aggregate<{ pages: number; objects: number }>([
+        { $match: MONGO_QUERIES.pagesOfRun(runId) },
+        { $group: { _id: null, pages: { $sum: 1 }, objects: { $sum: '$objects' } } },
+      ])
+      .toArray();
+    const deleted = await this.objects.countDocuments(MONGO_QUERIES.deletedBy(runId));
+    return { pages: pages?.pages ?? 0, objects: pages?.objects ?? 0, deleted };
   }
 
   /**
    * Not one transaction (a standalone server has none), so ordered for a safe retry: objects are
    * upserted first (idempotent; with their feed entries, see mongodb-change-feed.ts), then the
    * page is recorded, and only the commit that recorded it counts it. A failure before the record
-   * leaves the page uncounted for the retry to count.
+   * leaves the page uncounted for the retry to count; one between the record and the count leaves
+   * the live counters short until `finishRun` recounts.
    */
   async commitPage(page: PageCommit): Promise<boolean> {
     await this.feed.commitObjects(page, (writes, session) => this.upsertObjects(page, writes, session));
+    this.hooks.afterPageObjects?.();
     try {
       await this.runPages.insertOne({
         runId: page.runId,
         pageKey: page.pageKey,
         tenantId: page.tenantId,
         objects: page.objects.length,
-        committedAt: page.at,
+        committedAt: new Date(page.at),
       });
     } catch (error) {
       if (isDuplicateKeyError(error)) return false;
       throw error;
     }
+    this.hooks.afterPageRecord?.();
     await this.runs.updateOne(
       { _id: page.runId },
       { $inc: { 'counters.pages': 1, 'counters.objects': page.objects.length } },
@@ -255,10 +302,11 @@ export class MongoStore implements SyncStore {
   }
 
   async sweep(q: SweepQuery): Promise<number> {
-    const filter: Filter<ObjectDoc> = { tenantId: q.tenantId, type: q.type, runId: { $ne: q.runId }, deletedAt: null };
-    // An anchored literal regex is answered from the index as a range scan.
-    if (q.oktaIdPrefix) filter.oktaId = { $regex: `^${escapeRegex(q.oktaIdPrefix)}` };
-    return this.feed.sweep(q, filter);
+    const countFor = q.countFor ?? q.runId;
+    const marked = await this.feed.sweep(q, MONGO_QUERIES.sweep(q), { deletedAt: new Date(q.at), deletedBy: countFor });
+    // Not atomic with the update: a crash here leaves the live counter short until finishRun recounts.
+    if (marked > 0) await this.runs.updateOne({ _id: countFor }, { $inc: { 'counters.deleted': marked } });
+    return marked;
   }
 
   async readChanges(q: ChangesQuery): Promise<ChangesPage> {
@@ -276,18 +324,26 @@ export class MongoStore implements SyncStore {
   async listObjects(q: ListObjectsQuery): Promise<{ items: StoredObject[]; next: string | null }> {
     const after = q.after === undefined ? '' : decodeCursor(q.after);
     if (q.limit < 1) return { items: [], next: null };
-    const filter: Filter<ObjectDoc> = { tenantId: q.tenantId, type: q.type, oktaId: { $gt: after } };
-    if (!q.includeDeleted) filter.deletedAt = null;
-    const docs = await this.objects.find(filter).sort({ oktaId: 1 }).limit(q.limit).toArray();
+    const docs = await this.objects.find(MONGO_QUERIES.objects(q, after)).sort({ oktaId: 1 }).limit(q.limit).toArray();
     const items = docs.map(objectFromDoc);
     const last = items.at(-1);
     return { items, next: items.length === q.limit && last ? encodeCursor(last.oktaId) : null };
   }
 
   async countObjects(q: { tenantId: TenantId; type: ObjectType; includeDeleted?: boolean }): Promise<number> {
-    const filter: Filter<ObjectDoc> = { tenantId: q.tenantId, type: q.type };
-    if (!q.includeDeleted) filter.deletedAt = null;
-    return this.objects.countDocuments(filter);
+    return this.objects.countDocuments(MONGO_QUERIES.objects(q));
+  }
+
+  /** The TTL indexes do this on their own about once a minute; this is the same on demand. */
+  async purgeExpired(policy: RetentionPolicy, now: Date): Promise<PurgeReport> {
+    const cutoffs = retentionCutoffs(policy, now);
+    const report: PurgeReport = {};
+    for (const task of MONGO_PURGE_TASKS) {
+      report[task.name] = (await this.db.collection(task.collection).deleteMany(task.filter(cutoffs))).deletedCount;
+    }
+    // The feed purges through its own call: it also raises each tenant's purgedThrough (410 below it).
+    report.changes = await this.feed.purgeBefore(cutoffs.changes.toISOString());
+    return report;
   }
 
   async getWatermark(tenantId: TenantId, resource: Resource): Promise<string | undefined> {
@@ -318,37 +374,4 @@ export class MongoStore implements SyncStore {
   async close(): Promise<void> {
     await this.client.close();
   }
-}
-
-/** The database named by the URL's path (`mongodb://host/db?…`), else `okta_sync`. */
-export function mongoDatabaseName(url: string): string {
-  const path = /^mongodb(?:\+srv)?:\/\/[^/?#]*\/([^?#]*)/.exec(url)?.[1];
-  return path ? decodeURIComponent(path) : DEFAULT_MONGO_DATABASE;
-}
-
-function escapeRegex(literal: string): string {
-  return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function tenantFromDoc(doc: TenantDoc): TenantRecord {
-  const { _id, ...tenant } = doc;
-  return tenant;
-}
-
-function runFromDoc(doc: RunDoc): RunRecord {
-  const { _id, active, ...run } = doc;
-  return { ...run, counters: { ...EMPTY_COUNTERS, ...run.counters } };
-}
-
-function objectFromDoc(doc: ObjectDoc & { _id?: unknown }): StoredObject {
-  return {
-    tenantId: doc.tenantId,
-    type: doc.type,
-    oktaId: doc.oktaId,
-    data: doc.data,
-    oktaLastUpdated: doc.oktaLastUpdated,
-    syncedAt: doc.syncedAt,
-    runId: doc.runId,
-    deletedAt: doc.deletedAt,
-  };
 }

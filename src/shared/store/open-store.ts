@@ -3,12 +3,14 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import type { ChangeFeedOptions } from './change-feed.js';
 import { SqliteStore } from './sqlite-store.js';
-import type { SyncStore } from './sync-store.js';
+import type { RetentionPolicy, SyncStore } from './sync-store.js';
 
 /** What every adapter takes besides its URL. */
 export interface StoreOptions {
   /** The change feed: on by default; `onAppended` feeds the metrics of the process that writes. */
   feed?: ChangeFeedOptions;
+  /** MongoDB's TTL expiries (pass `config.retention` from every process so they agree). */
+  retention?: RetentionPolicy;
 }
 
 const DEFAULT_SQLITE_URL = 'sqlite:./data/okta-sync.db';

@@ -5,13 +5,19 @@ import type { RunId, TenantId } from '../ids.js';
 import type { Resource } from '../resources.js';
 import type { ChangeFeedOptions, ChangesPage, ChangesQuery, FeedRange } from './change-feed.js';
 import { SqliteChangeFeed } from './sqlite-change-feed.js';
-import { SQLITE_SCHEMA } from './sqlite-schema.js';
+import { SQLITE_QUERIES as Q } from './sqlite-queries.js';
+import { retentionCutoffs } from './retention.js';
+import { purgeSqlite } from './sqlite-purge.js';
+import { migrateSqlite } from './sqlite-schema.js';
+import type { StoreTestHooks } from './store-hooks.js';
 import {
   EMPTY_COUNTERS,
   type ConnectLinkRecord,
   type ListObjectsQuery,
   type ObjectType,
   type PageCommit,
+  type PurgeReport,
+  type RetentionPolicy,
   type RunCounters,
   type RunRecord,
   type StoredObject,
@@ -24,20 +30,15 @@ import {
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { deleteWebhookRow, getWebhookRow, putWebhookRow } from './sqlite-webhooks.js';
 import { SqliteConnectLinks } from './sqlite-connect-links.js';
+import { counterSets, objectFromRow, type Row, runFromRow, tenantFromRow } from './sqlite-rows.js';
 
-/** Counter name → column, the one place both directions are spelled out. */
-const COUNTER_COLUMNS: Readonly<Record<keyof RunCounters, string>> = {
-  pages: 'pages',
-  objects: 'objects',
-  deleted: 'deleted',
-  requests: 'requests',
-  rateLimited: 'rate_limited',
-  retries: 'retries',
-  tokenFetches: 'token_fetches',
-  rateLimitWaitMs: 'rate_limit_wait_ms',
-};
 
-type Row = Record<string, unknown>;
+export interface SqliteStoreOptions {
+  /** Crash-injection points for tests; never set in production. */
+  hooks?: StoreTestHooks;
+  /** The change feed: on by default. */
+  feed?: ChangeFeedOptions;
+}
 
 /**
  * The embedded store: one SQLite file in WAL mode, safe for several processes (each write is one
@@ -47,15 +48,17 @@ export class SqliteStore implements SyncStore {
   private readonly db: Database.Database;
   private readonly feed: SqliteChangeFeed;
   private readonly links: SqliteConnectLinks;
+  private readonly hooks: StoreTestHooks;
 
-  constructor(path: string, options: { feed?: ChangeFeedOptions } = {}) {
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    this.hooks = options.hooks ?? {};
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 15000');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = OFF');
-    this.db.exec(SQLITE_SCHEMA);
+    migrateSqlite(this.db);
     this.feed = new SqliteChangeFeed(this.db, options.feed);
     this.links = new SqliteConnectLinks(this.db);
   }
@@ -102,18 +105,19 @@ export class SqliteStore implements SyncStore {
   }
 
   async deleteTenant(tenantId: TenantId, options: { purgeData: boolean }): Promise<boolean> {
+    // One transaction, so all or nothing; data first anyway, in the same order as MongoDB.
     const tx = this.db.transaction(() => {
-      const removed = this.db.prepare('DELETE FROM tenants WHERE tenant_id = ?').run(tenantId).changes > 0;
       deleteWebhookRow(this.db, tenantId);
       // Outstanding onboarding links die with the tenant (they would re-create it).
       this.links.deleteForTenant(tenantId);
       if (options.purgeData) {
-        for (const table of ['objects', 'runs', 'run_pages', 'sync_state']) {
-          this.db.prepare(`DELETE FROM ${table} WHERE tenant_id = ?`).run(tenantId);
+        for (const sql of [Q.deleteTenantObjects, Q.deleteTenantRuns, Q.deleteTenantPages, Q.deleteTenantState]) {
+          this.db.prepare(sql).run({ tenantId });
         }
         this.feed.purgeTenant(tenantId);
+        this.hooks.beforeTenantRecord?.();
       }
-      return removed;
+      return this.db.prepare('DELETE FROM tenants WHERE tenant_id = ?').run(tenantId).changes > 0;
     });
     return tx.immediate();
   }
@@ -132,9 +136,9 @@ export class SqliteStore implements SyncStore {
 
   async createRunUnlessActive(run: RunRecord): Promise<{ run: RunRecord; created: boolean }> {
     const tx = this.db.transaction(() => {
-      const active = this.db
-        .prepare(`SELECT * FROM runs WHERE tenant_id = ? AND resource = ? AND status IN ('queued', 'running')`)
-        .get(run.tenantId, run.resource) as Row | undefined;
+      const existing = this.db.prepare(Q.runById).get({ runId: run.runId }) as Row | undefined;
+      if (existing) return { run: runFromRow(existing), created: false };
+      const active = this.db.prepare(Q.activeRun).get({ tenantId: run.tenantId, resource: run.resource }) as Row | undefined;
       if (active) return { run: runFromRow(active), created: false };
       this.db
         .prepare(
@@ -159,16 +163,17 @@ export class SqliteStore implements SyncStore {
   }
 
   async getRun(runId: RunId): Promise<RunRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as Row | undefined;
+    const row = this.db.prepare(Q.runById).get({ runId }) as Row | undefined;
     return row ? runFromRow(row) : undefined;
   }
 
   async listRuns(query: { tenantId?: TenantId; limit: number }): Promise<RunRecord[]> {
-    const rows = query.tenantId
-      ? this.db
-          .prepare('SELECT * FROM runs WHERE tenant_id = ? ORDER BY created_at DESC, run_id DESC LIMIT ?')
-          .all(query.tenantId, query.limit)
-      : this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, run_id DESC LIMIT ?').all(query.limit);
+    // SQLite reads a negative LIMIT as "no limit"; MongoDB reads 0 so. Neither is what a caller means.
+    if (query.limit < 1) return [];
+    const rows =
+      query.tenantId === undefined
+        ? this.db.prepare(Q.runsOfAll).all({ limit: query.limit })
+        : this.db.prepare(Q.runsOfTenant).all({ tenantId: query.tenantId, limit: query.limit });
     return (rows as Row[]).map(runFromRow);
   }
 
@@ -200,13 +205,8 @@ export class SqliteStore implements SyncStore {
     runId: RunId,
     outcome: { status: 'succeeded' | 'failed' | 'cancelled'; at: string; error?: { code: string; message: string } },
   ): Promise<boolean> {
-    const result = this.db
-      .prepare(
-        `UPDATE runs SET status = ?, finished_at = ?, error = ?, started_at = COALESCE(started_at, ?)
-         WHERE run_id = ? AND status IN ('queued', 'running')`,
-      )
-      .run(outcome.status, outcome.at, outcome.error ? JSON.stringify(outcome.error) : null, outcome.at, runId);
-    return result.changes > 0;
+    const error = outcome.error ? JSON.stringify(outcome.error) : null;
+    return this.db.prepare(Q.finishRun).run({ runId, status: outcome.status, at: outcome.at, error }).changes > 0;
   }
 
   async commitPage(page: PageCommit): Promise<boolean> {
@@ -224,12 +224,14 @@ export class SqliteStore implements SyncStore {
         upsert.run(page.tenantId, page.type, o.oktaId, json, o.oktaLastUpdated, page.at, page.runId, hash);
       }
       appended = this.feed.appendUpserts(page, changed);
+      this.hooks.afterPageObjects?.();
       const first =
         this.db
           .prepare(
             'INSERT OR IGNORE INTO run_pages (run_id, page_key, tenant_id, objects, committed_at) VALUES (?, ?, ?, ?, ?)',
           )
           .run(page.runId, page.pageKey, page.tenantId, page.objects.length, page.at).changes > 0;
+      this.hooks.afterPageRecord?.();
       if (first) {
         this.db
           .prepare('UPDATE runs SET pages = pages + 1, objects = objects + ? WHERE run_id = ?')
@@ -243,17 +245,16 @@ export class SqliteStore implements SyncStore {
   }
 
   async sweep(q: SweepQuery): Promise<number> {
-    const prefix = q.oktaIdPrefix ?? '';
+    const params = { tenantId: q.tenantId, type: q.type, runId: q.runId, at: q.at, countFor: q.countFor ?? q.runId };
     const tx = this.db.transaction(() => {
-      const swept = this.db
-        .prepare(
-          `UPDATE objects SET deleted_at = ?
-           WHERE tenant_id = ? AND type = ? AND run_id != ? AND deleted_at IS NULL
-             AND substr(okta_id, 1, length(?)) = ? RETURNING okta_id`,
-        )
-        .all(q.at, q.tenantId, q.type, q.runId, prefix, prefix) as Row[];
+      const swept = (
+        q.oktaIdPrefix
+          ? this.db.prepare(`${Q.sweepPrefix} RETURNING okta_id`).all({ ...params, prefix: q.oktaIdPrefix })
+          : this.db.prepare(`${Q.sweepAll} RETURNING okta_id`).all(params)
+      ) as Row[];
       const oktaIds = swept.map((r) => String(r.okta_id));
-      return { count: oktaIds.length, appended: this.feed.appendDeletes(q.tenantId, q.feedRunId ?? q.runId, q.type, oktaIds, q.at) };
+      if (oktaIds.length > 0) this.db.prepare(Q.countDeleted).run({ deleted: oktaIds.length, runId: params.countFor });
+      return { count: oktaIds.length, appended: this.feed.appendDeletes(q.tenantId, q.countFor ?? q.runId, q.type, oktaIds, q.at) };
     });
     const { count, appended } = tx.immediate();
     this.feed.reported(q.tenantId, 'delete', appended);
@@ -274,30 +275,29 @@ export class SqliteStore implements SyncStore {
 
   async listObjects(q: ListObjectsQuery): Promise<{ items: StoredObject[]; next: string | null }> {
     const after = q.after === undefined ? '' : decodeCursor(q.after);
+    if (q.limit < 1) return { items: [], next: null };
     const rows = this.db
-      .prepare(
-        `SELECT * FROM objects WHERE tenant_id = ? AND type = ? AND okta_id > ?
-         ${q.includeDeleted ? '' : 'AND deleted_at IS NULL'} ORDER BY okta_id LIMIT ?`,
-      )
-      .all(q.tenantId, q.type, after, q.limit) as Row[];
+      .prepare(q.includeDeleted ? Q.listAll : Q.listLive)
+      .all({ tenantId: q.tenantId, type: q.type, after, limit: q.limit }) as Row[];
     const items = rows.map(objectFromRow);
     const last = items.at(-1);
     return { items, next: items.length === q.limit && last ? encodeCursor(last.oktaId) : null };
   }
 
   async countObjects(q: { tenantId: TenantId; type: ObjectType; includeDeleted?: boolean }): Promise<number> {
-    const row = this.db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM objects WHERE tenant_id = ? AND type = ? ${q.includeDeleted ? '' : 'AND deleted_at IS NULL'}`,
-      )
-      .get(q.tenantId, q.type) as Row;
+    const row = this.db.prepare(q.includeDeleted ? Q.countAll : Q.countLive).get({ tenantId: q.tenantId, type: q.type }) as Row;
     return Number(row.n);
   }
 
+  async purgeExpired(policy: RetentionPolicy, now: Date): Promise<PurgeReport> {
+    const report = purgeSqlite(this.db, policy, now);
+    // The feed purges through its own call: it also raises each tenant's purgedThrough (410 below it).
+    report.changes = await this.feed.purgeBefore(retentionCutoffs(policy, now).changes.toISOString());
+    return report;
+  }
+
   async getWatermark(tenantId: TenantId, resource: Resource): Promise<string | undefined> {
-    const row = this.db
-      .prepare('SELECT watermark FROM sync_state WHERE tenant_id = ? AND resource = ?')
-      .get(tenantId, resource) as Row | undefined;
+    const row = this.db.prepare(Q.watermark).get({ tenantId, resource }) as Row | undefined;
     return row ? String(row.watermark) : undefined;
   }
 
@@ -329,55 +329,4 @@ export class SqliteStore implements SyncStore {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
-}
-
-function counterSets(delta: Partial<RunCounters>): string[] {
-  return (Object.keys(COUNTER_COLUMNS) as (keyof RunCounters)[])
-    .filter((k) => typeof delta[k] === 'number' && delta[k] !== 0)
-    .map((k) => `${COUNTER_COLUMNS[k]} = ${COUNTER_COLUMNS[k]} + @${k}`);
-}
-
-function tenantFromRow(row: Row): TenantRecord {
-  return {
-    tenantId: String(row.tenant_id) as TenantId,
-    oktaDomain: String(row.okta_domain),
-    auth: JSON.parse(String(row.auth)),
-    scopes: JSON.parse(String(row.scopes)),
-    ...(row.rate_share === null || row.rate_share === undefined ? {} : { rateShare: Number(row.rate_share) }),
-    status: String(row.status) as TenantStatus,
-    createdAt: String(row.created_at),
-    updatedAt: String(row.updated_at),
-  };
-}
-
-function runFromRow(row: Row): RunRecord {
-  const counters = Object.fromEntries(
-    (Object.entries(COUNTER_COLUMNS) as [keyof RunCounters, string][]).map(([k, col]) => [k, Number(row[col] ?? 0)]),
-  ) as unknown as RunCounters;
-  return {
-    runId: String(row.run_id) as RunId,
-    tenantId: String(row.tenant_id) as TenantId,
-    resource: String(row.resource) as Resource,
-    mode: String(row.mode) as RunRecord['mode'],
-    status: String(row.status) as RunRecord['status'],
-    createdAt: String(row.created_at),
-    startedAt: row.started_at === null ? null : String(row.started_at),
-    finishedAt: row.finished_at === null ? null : String(row.finished_at),
-    counters,
-    error: row.error === null ? null : JSON.parse(String(row.error)),
-    warnings: JSON.parse(String(row.warnings ?? '[]')),
-  };
-}
-
-function objectFromRow(row: Row): StoredObject {
-  return {
-    tenantId: String(row.tenant_id) as TenantId,
-    type: String(row.type) as ObjectType,
-    oktaId: String(row.okta_id),
-    data: JSON.parse(String(row.data)),
-    oktaLastUpdated: row.okta_last_updated === null ? null : String(row.okta_last_updated),
-    syncedAt: String(row.synced_at),
-    runId: String(row.run_id) as RunId,
-    deletedAt: row.deleted_at === null ? null : String(row.deleted_at),
-  };
 }

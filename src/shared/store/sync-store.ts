@@ -117,7 +117,7 @@ export interface ListObjectsQuery {
   type: ObjectType;
   /** Opaque cursor from a previous page's `next`. */
   after?: string;
-  /** Page size, 1 or more (callers clamp it). */
+  /** Page size (callers clamp it); `limit < 1` returns no items. */
   limit: number;
   includeDeleted?: boolean;
 }
@@ -130,8 +130,12 @@ export interface SweepQuery {
   at: string;
   /** Restrict the sweep to oktaIds with this prefix (memberships of one group). */
   oktaIdPrefix?: string;
-  /** The run its feed entries count for (`feedRangeOfRun`), when `runId` is a stand-in; default `runId`. */
-  feedRunId?: RunId;
+  /**
+   * The run these deletions count toward when `runId` is a stand-in (default `runId`): the store adds
+   * them to its `deleted` counter (`finishRun` recounts them from the tombstones, so callers never add
+   * `deleted` themselves) and files their feed entries under it (`feedRangeOfRun`).
+   */
+  countFor?: RunId;
 }
 
 export const WEBHOOK_EVENTS = ['run.finished', 'objects.changed'] as const;
@@ -167,25 +171,55 @@ export interface ConnectLinkRecord {
   usedAt: string | null;
 }
 
+/** How long the store keeps what it no longer needs (DESIGN.md "Store", Retention). */
+export interface RetentionPolicy {
+  /** Deleted objects (tombstones) are purged this many days after `deletedAt`. */
+  tombstoneDays: number;
+  /** Final runs are purged this many days after `finishedAt`. */
+  runHistoryDays: number;
+  /** Change-feed entries are purged after this many days (used once the feed exists). */
+  changesDays: number;
+}
+
+export const DEFAULT_RETENTION: Readonly<RetentionPolicy> = Object.freeze({ tombstoneDays: 30, runHistoryDays: 90, changesDays: 7 });
+
+/** Page records are kept this long after their run became final (a retried page of a final run is a no-op). */
+export const RUN_PAGES_KEEP_DAYS = 1;
+
+/** What one purge removed, by purge task name (`tombstones`, `runs`, `run_pages`, …). */
+export type PurgeReport = Record<string, number>;
+
 export interface SyncStore {
   // tenants
   putTenant(tenant: TenantRecord): Promise<{ created: boolean }>;
   getTenant(tenantId: TenantId): Promise<TenantRecord | undefined>;
   listTenants(): Promise<TenantRecord[]>;
   setTenantStatus(tenantId: TenantId, status: TenantStatus, at: string): Promise<void>;
-  /** Removes the tenant and its webhook; with `purgeData` also its objects, runs and sync state. */
+  /**
+   * Removes the tenant and its webhook; with `purgeData` also its objects, runs, page records and
+   * sync state, data first and the tenant record last, so a purge that fails half-way is finished by
+   * calling it again. Returns whether the tenant record existed.
+   */
   deleteTenant(tenantId: TenantId, options: { purgeData: boolean }): Promise<boolean>;
 
   // runs
-  /** Inserts `run` unless a queued or running run exists for (tenant, resource); returns the one that stands. */
+  /**
+   * Inserts `run` unless a queued or running run exists for (tenant, resource) (whatever `run.status`
+   * is); returns the one that stands. A `runId` that exists already returns that run, `created: false`.
+   */
   createRunUnlessActive(run: RunRecord): Promise<{ run: RunRecord; created: boolean }>;
   getRun(runId: RunId): Promise<RunRecord | undefined>;
+  /** Newest first; `tenantId` filters when present (even when empty); `limit < 1` returns none. */
   listRuns(query: { tenantId?: TenantId; limit: number }): Promise<RunRecord[]>;
   markRunRunning(runId: RunId, at: string): Promise<void>;
   /** Adds to counters that count events (requests, 429s…), not idempotent by design. */
   addRunCounters(runId: RunId, delta: Partial<RunCounters>): Promise<void>;
   addRunWarning(runId: RunId, warning: string): Promise<void>;
-  /** Moves an active run to a final status; false when it was already final (finish exactly once). */
+  /**
+   * Moves an active run to a final status; false when it was already final (finish exactly once).
+   * `pages`, `objects` and `deleted` are recounted from the page records and tombstones here, so they
+   * are exact whatever crashed during the run.
+   */
   finishRun(
     runId: RunId,
     outcome: { status: 'succeeded' | 'failed' | 'cancelled'; at: string; error?: { code: string; message: string } },
@@ -209,6 +243,13 @@ export interface SyncStore {
   feedRangeOfRun(runId: RunId): Promise<FeedRange | null>;
   /** Retention: removes entries changed before `before` (every tenant); returns how many. */
   purgeChangesBefore(before: string): Promise<number>;
+
+  // retention
+  /**
+   * Deletes what `policy` no longer keeps, as of `now` (injectable for tests and benches): tombstones,
+   * final runs, page records of runs final for a day. Idempotent, in bounded batches.
+   */
+  purgeExpired(policy: RetentionPolicy, now: Date): Promise<PurgeReport>;
 
   // sync state
   getWatermark(tenantId: TenantId, resource: Resource): Promise<string | undefined>;

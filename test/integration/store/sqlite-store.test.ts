@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { asTenantId } from '../../../src/shared/ids.js';
 import { SqliteStore } from '../../../src/shared/store/sqlite-store.js';
@@ -34,9 +35,10 @@ function freshFile(): string {
   return file;
 }
 
-describeStoreContract('SQLite', async () => new SqliteStore(freshFile()));
+describeStoreContract('SQLite', async (hooks) => new SqliteStore(freshFile(), { hooks }));
 
 const CHILD = fileURLToPath(new URL('./fixtures/commit-pages-child.ts', import.meta.url));
+const CRASH_CHILD = fileURLToPath(new URL('./fixtures/crash-commit-child.ts', import.meta.url));
 const REGISTER_TS = new URL('./fixtures/register-ts.mjs', import.meta.url).href;
 
 interface Writer {
@@ -94,5 +96,71 @@ describe('SQLite adapter across processes', () => {
       for (const { child } of writers) if (child.exitCode === null) child.kill();
       await store.close();
     }
-  }, 20_000);
+  }, 60_000);
+});
+
+describe('SQLite adapter killed mid-commit', () => {
+  it.each(['afterPageObjects', 'afterPageRecord'])('a process SIGKILLed at %s leaves nothing half-written; the retry counts exactly', async (hook) => {
+    const file = freshFile();
+    const tenantId = asTenantId('acme');
+    const store = new SqliteStore(file);
+    try {
+      const { run } = await store.createRunUnlessActive(runRecord(tenantId, 'users'));
+      const page = (key: string) => ({
+        tenantId,
+        runId: run.runId,
+        type: 'user' as const,
+        pageKey: key,
+        objects: ['k1', 'k2', 'k3'].map((id) => ({ oktaId: `${key}-${id}`, data: { id }, oktaLastUpdated: null })),
+        at: new Date().toISOString(),
+      });
+      expect(await store.commitPage(page('p1'))).toBe(true);
+
+      const child = fork(CRASH_CHILD, [file, tenantId, run.runId, 'p2', hook], { execArgv: ['--import', REGISTER_TS], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+      });
+      const [code, signal] = (await once(child, 'exit')) as [number | null, string | null];
+      expect({ code, signal }, stderr).toEqual({ code: null, signal: 'SIGKILL' });
+
+      // The killed transaction is rolled back: neither the objects nor the page record are there.
+      expect(await store.countObjects({ tenantId, type: 'user' })).toBe(3);
+      expect((await store.getRun(run.runId))?.counters).toMatchObject({ pages: 1, objects: 3 });
+      expect(await store.commitPage(page('p2'))).toBe(true);
+      expect(await store.commitPage(page('p2'))).toBe(false);
+      expect(await store.finishRun(run.runId, { status: 'succeeded', at: new Date().toISOString() })).toBe(true);
+      expect((await store.getRun(run.runId))?.counters).toMatchObject({ pages: 2, objects: 6 });
+      expect(await store.countObjects({ tenantId, type: 'user' })).toBe(6);
+    } finally {
+      await store.close();
+    }
+  }, 30_000);
+});
+
+describe('SQLite schema upgrade', () => {
+  it('opens a file made by the first schema: adds deleted_by, swaps the indexes, keeps the data', async () => {
+    const file = freshFile();
+    const old = new Database(file);
+    old.exec(`
+      CREATE TABLE objects (tenant_id TEXT NOT NULL, type TEXT NOT NULL, okta_id TEXT NOT NULL, data TEXT NOT NULL,
+        okta_last_updated TEXT, synced_at TEXT NOT NULL, run_id TEXT NOT NULL, deleted_at TEXT,
+        PRIMARY KEY (tenant_id, type, okta_id)) WITHOUT ROWID;
+      CREATE INDEX objects_by_run ON objects (tenant_id, type, run_id);
+      INSERT INTO objects VALUES ('acme', 'user', '00u1', '{}', NULL, '2024-05-01T10:00:00.000Z', 'run_a', NULL);`);
+    old.close();
+    const store = new SqliteStore(file);
+    await store.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      const columns = (db.prepare('PRAGMA table_info(objects)').all() as { name: string }[]).map((c) => c.name);
+      expect(columns).toContain('deleted_by');
+      const indexes = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'objects'").all() as { name: string }[]).map((i) => i.name);
+      expect(indexes).not.toContain('objects_by_run');
+      expect(indexes).toEqual(expect.arrayContaining(['objects_live', 'objects_tombstones', 'objects_deleted_by']));
+      expect(db.prepare('SELECT COUNT(*) AS n FROM objects').get()).toEqual({ n: 1 });
+    } finally {
+      db.close();
+    }
+  });
 });

@@ -153,10 +153,10 @@ export function describeChangeFeedContract(store: CurrentStore): void {
       expect(range?.lastCursor).toBe(all[3]!.cursor);
       expect((await store().readChanges({ tenantId: acme, limit: 1, after: range!.afterCursor })).items[0]?.cursor).toBe(range?.firstCursor);
       expect(await store().feedRangeOfRun(second.runId)).toMatchObject({ upserts: 0, deletes: 3, lastCursor: all.at(-1)!.cursor });
-      // A sweep on behalf of a stand-in run id counts for the run it names as feedRunId.
+      // A sweep on behalf of a stand-in run id counts for the run it names as countFor.
       await store().commitPage(pageCommit(acme, other.runId, 'p2', [objectWrite('00g1:00u1')], { type: 'membership' }));
       const gone = `${other.runId}.gone` as typeof other.runId;
-      expect(await store().sweep({ tenantId: acme, type: 'membership', runId: gone, at: T2, oktaIdPrefix: '00g1:', feedRunId: other.runId })).toBe(1);
+      expect(await store().sweep({ tenantId: acme, type: 'membership', runId: gone, at: T2, oktaIdPrefix: '00g1:', countFor: other.runId })).toBe(1);
       expect(await store().feedRangeOfRun(other.runId)).toMatchObject({ upserts: 2, deletes: 1 });
       expect(await store().feedRangeOfRun(gone)).toBeNull();
     });

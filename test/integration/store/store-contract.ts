@@ -1,26 +1,32 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { asTenantId } from '../../../src/shared/ids.js';
+import type { StoreTestHooks } from '../../../src/shared/store/store-hooks.js';
 import type { SyncStore } from '../../../src/shared/store/sync-store.js';
 import { describeChangeFeedContract } from './store-contract-changes.js';
 import { describeConnectLinkContract } from './store-contract-connect-links.js';
+import { describeIntegrityContract } from './store-contract-integrity.js';
 import { describeObjectContract } from './store-contract-objects.js';
+import { describeRetentionContract } from './store-contract-retention.js';
 import { describeRunContract } from './store-contract-runs.js';
 import { describeWebhookContract } from './store-contract-webhooks.js';
 import { type CurrentStore, objectWrite, pageCommit, runRecord, T0, T1, T2, tenantRecord } from './store-fixtures.js';
 
 /**
  * The behaviour every `SyncStore` adapter must share. `open` returns a store over an empty
- * database; the contract closes it after each test (the caller drops the database). With
+ * database, built with `hooks` (the crash-injection points, which a test may set while it runs);
+ * the contract closes it after each test (the caller drops the database). With
  * `skipReason` the tests are registered as skipped and the reason is printed, so a missing
  * backend shows up in the output instead of passing silently.
  */
-export function describeStoreContract(name: string, open: () => Promise<SyncStore>, skipReason?: string): void {
+export function describeStoreContract(name: string, open: (hooks: StoreTestHooks) => Promise<SyncStore>, skipReason?: string): void {
   if (skipReason !== undefined) console.warn(`[store contract] ${name} adapter skipped: ${skipReason}`);
   const title = skipReason === undefined ? `${name} adapter` : `${name} adapter (skipped: ${skipReason})`;
   (skipReason === undefined ? describe : describe.skip)(title, () => {
     let store: SyncStore | undefined;
+    let hooks: StoreTestHooks = {};
     beforeEach(async () => {
-      store = await open();
+      hooks = {};
+      store = await open(hooks);
     });
     afterEach(async () => {
       await store?.close();
@@ -37,6 +43,8 @@ export function describeStoreContract(name: string, open: () => Promise<SyncStor
     describeWebhookContract(current);
     describeChangeFeedContract(current);
     describeConnectLinkContract(current);
+    describeIntegrityContract(current, () => hooks);
+    describeRetentionContract(current);
   });
 }
 

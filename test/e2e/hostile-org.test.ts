@@ -233,8 +233,9 @@ describe('hostile org: loops, resets, error text, forged jobs, new credentials',
       { jobId: `forged-${bRun.runId}`, attempts: 8 },
     );
     const refused = await waitFor(async () => {
-      const j = await queue.getJob(forged.id!);
-      return j && (await j.getState()) === 'failed' ? j : undefined;
+      // State first, then the job: a job read before it failed has no failedReason yet.
+      if ((await queue.getJobState(forged.id!)) !== 'failed') return undefined;
+      return queue.getJob(forged.id!);
     }, 30_000, 'the forged job to be refused');
     expect(refused.attemptsMade, "refused for good, never retried").toBeLessThanOrEqual(1);
     expect(refused.failedReason).toContain('refused');

@@ -12,7 +12,8 @@ import { applyMutations, type MutationResult } from './org-mutations.js';
 import { generateOrgData } from './org-data.js';
 import { OrgStore } from './org-store.js';
 import { mixSeed, mulberry32, type Rng } from './prng.js';
-import { type RateDecision, RateLimiter, bucketFor } from './rate-limiter.js';
+import { bucketFor } from './bucket-table.js';
+import { type RateDecision, RateLimiter } from './rate-limiter.js';
 import { type HeaderMap, type Reply, oauthError, oktaError } from './reply.js';
 import { SimStats, type SimStatsSnapshot } from './stats.js';
 import { handleTokenRequest, type TokenEndpointDeps } from './token-endpoint.js';
@@ -177,7 +178,7 @@ export class SimOrg implements AdminTarget {
 
   private async serve(req: IncomingMessage, res: ServerResponse, target: string, pathname: string): Promise<void> {
     const nowMs = Date.now();
-    const bucket = bucketFor(pathname);
+    const bucket = bucketFor(req.method ?? 'GET', pathname);
     const inFlight = this.counters.enter();
     res.once('close', () => this.counters.leave());
     if (inFlight > this.opts.concurrencyLimit) {
@@ -192,7 +193,7 @@ export class SimOrg implements AdminTarget {
       return this.finish(res, bucket, oktaError(429, 'E0000047'), headers);
     }
     if (bucket === 'token') return this.serveToken(req, res, headers);
-    return this.serveApi(req, res, target, pathname, headers);
+    return this.serveApi(req, res, target, pathname, bucket, headers);
   }
 
   private async serveToken(req: IncomingMessage, res: ServerResponse, headers: HeaderMap): Promise<void> {
@@ -207,8 +208,7 @@ export class SimOrg implements AdminTarget {
     this.finish(res, 'token', await handleTokenRequest(this.tokenDeps, req.headers, body, Date.now()), headers);
   }
 
-  private async serveApi(req: IncomingMessage, res: ServerResponse, target: string, pathname: string, headers: HeaderMap): Promise<void> {
-    const bucket = bucketFor(pathname);
+  private async serveApi(req: IncomingMessage, res: ServerResponse, target: string, pathname: string, bucket: Bucket, headers: HeaderMap): Promise<void> {
     const match = matchRoute(pathname);
     if (!match) return this.finish(res, bucket, oktaError(404, 'E0000007', `Resource not found: ${pathname} (Resource)`), headers);
     if (req.method !== 'GET') return this.finish(res, bucket, oktaError(405, 'E0000022'), headers);

@@ -7,8 +7,11 @@
  * - truth: the org's ground-truth data, for tests to compare a sync against.
  */
 
-/** Rate-limit buckets of one org. `other` is every `/api/v1` route without a bucket of its own. */
-export const BUCKETS = ['users', 'groups', 'apps', 'logs', 'other', 'token'] as const;
+/**
+ * Rate-limit buckets of one org, named after the rows of Okta's management rate-limit table
+ * (`bucket-table.ts` maps URLs to them). `other` is every `/api/v1` route without a row of its own.
+ */
+export const BUCKETS = ['users', 'user_by_id', 'groups', 'group_by_id', 'apps', 'app_by_id', 'logs', 'other', 'token'] as const;
 export type Bucket = (typeof BUCKETS)[number];
 
 /** Requests allowed per window, per bucket. */

@@ -9,7 +9,8 @@ export const appsSync: ResourceSync = {
   resource: 'apps',
   type: 'app',
   pageSize: 200,
-  firstUrl: ({ origin, limit }) => listUrl(origin, '/api/v1/apps', { limit: String(limit) }),
+  // Without includeNonDeleted Okta leaves INACTIVE apps out, and a full run would sweep them.
+  firstUrl: ({ origin, limit }) => listUrl(origin, '/api/v1/apps', { includeNonDeleted: 'true', limit: String(limit) }),
   toObjects: byOktaId,
   sweepTypes: ['app', 'app_user'],
   fanOut: {

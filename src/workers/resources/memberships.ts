@@ -25,8 +25,8 @@ export const membershipsSync: ResourceSync = {
   nextWatermark: ({ startedAt }) => startedAt,
   fanOut: {
     type: 'membership',
-    // Okta's maximum for group members; a 500 on a big page halves it.
-    pageSize: 1000,
+    // The page size Okta's spec recommends for group members (it names no maximum); a 500 halves it.
+    pageSize: 200,
     children(groups) {
       const list: string[] = [];
       const empty: string[] = [];

@@ -45,6 +45,7 @@ export class SimOrg implements AdminTarget {
   private readonly faults: FaultInjector;
   private readonly tokens: TokenStore;
   private readonly dpop: DpopVerifier;
+  private readonly apiDpop: DpopVerifier;
   private readonly tokenDeps: TokenEndpointDeps;
   private readonly authDeps: ApiAuthDeps;
   private readonly mutationRng: Rng;
@@ -64,6 +65,7 @@ export class SimOrg implements AdminTarget {
     this.mutationRng = mulberry32(mixSeed(opts.seed, opts.index, 4));
     this.tokens = new TokenStore(info.baseUrl, opts.tokenTtlSeconds);
     this.dpop = new DpopVerifier(nowMs);
+    this.apiDpop = new DpopVerifier(nowMs);
     this.tokenDeps = {
       tokenUrl: `${info.baseUrl}/oauth2/v1/token`,
       clients: clients.clients,
@@ -72,7 +74,18 @@ export class SimOrg implements AdminTarget {
       dpop: this.dpop,
       onRequest: (clientId, scopes, issued) => this.counters.tokenRequest(clientId, scopes, issued),
     };
-    this.authDeps = { baseUrl: info.baseUrl, tokens: this.tokens, dpop: this.dpop, onForeignToken: () => this.counters.foreignTokens++ };
+    this.authDeps = {
+      baseUrl: info.baseUrl,
+      tokens: this.tokens,
+      dpop: this.apiDpop,
+      requireNonce: opts.dpopApiNonce,
+      refuseProof: () => {
+        const refused = this.faults.refusesProof();
+        if (refused) this.counters.fault('dpopRefuse');
+        return refused;
+      },
+      onForeignToken: () => this.counters.foreignTokens++,
+    };
   }
 
   static async start(opts: ResolvedOrgOptions): Promise<SimOrg> {
@@ -150,6 +163,7 @@ export class SimOrg implements AdminTarget {
 
   rotateDpopNonce(): void {
     this.dpop.rotate(Date.now());
+    this.apiDpop.rotate(Date.now());
   }
 
   // ---- request pipeline ----

@@ -38,6 +38,11 @@ export interface FaultSpec {
   slowBodyMs?: number;
   /** Share of token requests answered 503 temporarily_unavailable. Default 0. */
   tokenError?: number;
+  /**
+   * One in every N DPoP-bound API calls has its (valid) proof refused with `400 invalid_dpop_proof`,
+   * as Okta does with a proof it finds stale. Default none.
+   */
+  dpopRefuse?: number;
 }
 
 export interface OktaSimOptions {
@@ -66,6 +71,11 @@ export interface OktaSimOptions {
   rateWindowSeconds?: number;
   /** Requests in flight per org before a concurrency 429. Default 75 (35 with the 'free' preset). */
   concurrencyLimit?: number;
+  /**
+   * DPoP-bound API calls must carry a resource-server nonce: without one (or with a stale one) the
+   * answer is `401` `DPoP error="use_dpop_nonce"` with a `DPoP-Nonce` header. Default false.
+   */
+  dpopApiNonce?: boolean;
   /** Faults, as a spec string ("latency=5-50,error5xx=0.05,...") or an object. Default none. */
   faults?: string | FaultSpec;
   /** Interface to listen on. Default '127.0.0.1'. */
@@ -113,6 +123,7 @@ export interface ResolvedOrgOptions {
   rateWindowMs: number;
   concurrencyLimit: number;
   faults: FaultSpec;
+  dpopApiNonce: boolean;
   host: string;
   port: number;
 }

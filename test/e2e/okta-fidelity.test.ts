@@ -87,6 +87,12 @@ describe('Okta fidelity (issue 12)', () => {
     // Exact data: every membership and assignment, INACTIVE apps and theirs live.
     expect(ids(alive(await storedObjects(box, 'fid', 'membership')))).toEqual(truth.memberships);
     expect(ids(alive(await storedObjects(box, 'fid', 'app_user')))).toEqual(truth.appUsers);
+    // `okta-sync export --resource app_users` gives the assignments as the objects API does.
+    const exported = await runCli(['export', 'fid', '--resource', 'app_users'], box.env());
+    expect(exported.code, exported.stderr).toBe(0);
+    const rows = exported.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { oktaId: string; type: string; data: { appId: string } });
+    expect(ids(rows)).toEqual(truth.appUsers);
+    expect(rows.every((r) => r.type === 'app_user' && r.oktaId.startsWith(`${r.data.appId}:`))).toBe(true);
     const apps = alive(await storedObjects(box, 'fid', 'app'));
     expect(ids(apps)).toEqual(truth.apps.map((a) => a.id).sort());
     for (const app of inactive) expect(apps.find((a) => a.oktaId === app.id)?.data).toMatchObject({ status: 'INACTIVE' });

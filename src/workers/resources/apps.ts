@@ -1,4 +1,4 @@
-import { type ResourceSync, byOktaId, idAndLastUpdated, listUrl } from './resource-sync.js';
+import { type ResourceSync, byOktaId, idAndLastUpdated, idsOf, listUrl } from './resource-sync.js';
 
 /**
  * Apps, and in full runs the users assigned to each app (`app_user`, `${appId}:${userId}`).
@@ -16,12 +16,12 @@ export const appsSync: ResourceSync = {
   fanOut: {
     type: 'app_user',
     pageSize: 500,
-    children: (apps, mode) => ({ list: mode === 'full' ? apps.map((app) => idAndLastUpdated(app).id) : [], empty: [] }),
+    children: (apps, mode) => ({ list: mode === 'full' ? idsOf(apps) : [], empty: [] }),
     childUrl: (origin, appId, limit) => listUrl(origin, `/api/v1/apps/${encodeURIComponent(appId)}/users`, { limit: String(limit) }),
     toObjects: (appId, assignments) =>
-      assignments.map((assignment) => {
-        const { id, lastUpdated } = idAndLastUpdated(assignment);
-        return { oktaId: `${appId}:${id}`, data: { ...(assignment as object), appId }, oktaLastUpdated: lastUpdated };
+      assignments.flatMap((assignment) => {
+        const key = idAndLastUpdated(assignment);
+        return key ? [{ oktaId: `${appId}:${key.id}`, data: { ...(assignment as object), appId }, oktaLastUpdated: key.lastUpdated }] : [];
       }),
     sweepsParentInIncremental: false,
   },

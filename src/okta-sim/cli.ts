@@ -55,6 +55,7 @@ function buildCommand(): Command {
     .option('--rate-window <seconds>', 'rate-limit window length', positive, 60)
     .option('--concurrency-limit <n>', 'requests in flight per org')
     .option('--faults <spec>', 'e.g. latency=5-50,error5xx=0.05,reset=0.01,bigPage500=100,malformed=0.01,slowBody=0.01,dpopRefuse=50')
+    .option('--no-payload-variety', 'uniform payloads (by default: sign-on modes, APP_GROUPs, unicode and large profiles, multi-target events)')
     .option('--dpop-api-nonce', 'DPoP-bound API calls must carry a resource-server nonce (401 use_dpop_nonce)')
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
@@ -78,6 +79,7 @@ async function toOptions(flags: Record<string, unknown>): Promise<OktaSimOptions
   if (typeof flags['concurrencyLimit'] === 'string') opts.concurrencyLimit = integer(flags['concurrencyLimit']);
   if (typeof flags['faults'] === 'string') opts.faults = parseFaultSpec(flags['faults']);
   if (flags['dpopApiNonce'] === true) opts.dpopApiNonce = true;
+  opts.payloadVariety = flags['payloadVariety'] !== false;
   return opts;
 }
 

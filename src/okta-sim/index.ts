@@ -76,6 +76,7 @@ export function resolveOptions(opts: OktaSimOptions): Omit<ResolvedOrgOptions, '
     concurrencyLimit: count('concurrencyLimit', opts.concurrencyLimit, free ? 35 : 75, 1),
     faults: normalizeFaultSpec(opts.faults),
     dpopApiNonce: opts.dpopApiNonce ?? false,
+    payloadVariety: opts.payloadVariety ?? false,
     host: opts.host ?? '127.0.0.1',
     basePort: count('basePort', opts.basePort, 0),
   };

@@ -10,6 +10,7 @@ import { type BodyDamage, isLoopback, readBody, sleep, writeReply } from './http
 import { AssertionVerifier } from './jwt-verify.js';
 import { applyMutations, type MutationResult } from './org-mutations.js';
 import { generateOrgData } from './org-data.js';
+import { addPayloadVariety } from './payload-variety.js';
 import { OrgStore } from './org-store.js';
 import { mixSeed, mulberry32, type Rng } from './prng.js';
 import { bucketFor } from './bucket-table.js';
@@ -59,7 +60,9 @@ export class SimOrg implements AdminTarget {
     private readonly clients: ClientSet,
   ) {
     const nowMs = Date.now();
-    this.store = new OrgStore(generateOrgData(opts.seed, opts.index, opts, nowMs), info.baseUrl);
+    const data = generateOrgData(opts.seed, opts.index, opts, nowMs);
+    if (opts.payloadVariety) addPayloadVariety(data, opts.seed, opts.index);
+    this.store = new OrgStore(data, info.baseUrl);
     this.limiter = new RateLimiter(opts.rateLimits, opts.rateWindowMs);
     this.faults = new FaultInjector(opts.faults, mulberry32(mixSeed(opts.seed, opts.index, 3)));
     this.mutationRng = mulberry32(mixSeed(opts.seed, opts.index, 4));

@@ -76,6 +76,13 @@ export interface OktaSimOptions {
    * answer is `401` `DPoP error="use_dpop_nonce"` with a `DPoP-Nonce` header. Default false.
    */
   dpopApiNonce?: boolean;
+  /**
+   * Realistic payload variety (sign-on modes with their credentials/settings, APP_GROUP groups,
+   * unicode and ≥ 50 KB profiles, externalId on some assignments, multi-target and failed log
+   * events). Seeded; ids and counts do not change. Default false here; the `okta-sim` command
+   * (demo, benches) turns it on unless `--no-payload-variety`.
+   */
+  payloadVariety?: boolean;
   /** Faults, as a spec string ("latency=5-50,error5xx=0.05,...") or an object. Default none. */
   faults?: string | FaultSpec;
   /** Interface to listen on. Default '127.0.0.1'. */
@@ -124,6 +131,7 @@ export interface ResolvedOrgOptions {
   concurrencyLimit: number;
   faults: FaultSpec;
   dpopApiNonce: boolean;
+  payloadVariety: boolean;
   host: string;
   port: number;
 }

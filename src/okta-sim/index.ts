@@ -77,6 +77,7 @@ export function resolveOptions(opts: OktaSimOptions): Omit<ResolvedOrgOptions, '
     faults: normalizeFaultSpec(opts.faults),
     dpopApiNonce: opts.dpopApiNonce ?? false,
     payloadVariety: opts.payloadVariety ?? false,
+    searchLagMs: count('searchLagMs', opts.searchLagMs, 0),
     host: opts.host ?? '127.0.0.1',
     basePort: count('basePort', opts.basePort, 0),
   };

@@ -30,7 +30,10 @@ function selectUsers(req: RouteRequest): SimUser[] | Reply {
       if (error instanceof FilterSyntaxError) return oktaError(400, 'E0000031', error.message);
       throw error;
     }
-    return store.view(`users?${params.has('search') ? 'search' : 'filter'}=${expression}`, () => store.sortedUsers().filter((user) => predicate((attribute) => readUser(user, attribute))));
+    const matches = (user: SimUser) => predicate((attribute) => readUser(user, attribute));
+    // Search is eventually consistent (`searchLagMs`): recent changes are not visible yet.
+    if (store.searchLag.pending(req.nowMs)) return store.searchLag.view(store.sortedUsers(), req.nowMs).filter(matches);
+    return store.view(`users?${params.has('search') ? 'search' : 'filter'}=${expression}`, () => store.sortedUsers().filter(matches));
   }
   const listable = store.view('users?listable', () => store.sortedUsers().filter((user) => user.status !== 'DEPROVISIONED'));
   const q = params.get('q')?.toLowerCase();

@@ -62,7 +62,7 @@ export class SimOrg implements AdminTarget {
     const nowMs = Date.now();
     const data = generateOrgData(opts.seed, opts.index, opts, nowMs);
     if (opts.payloadVariety) addPayloadVariety(data, opts.seed, opts.index);
-    this.store = new OrgStore(data, info.baseUrl);
+    this.store = new OrgStore(data, info.baseUrl, opts.searchLagMs);
     this.limiter = new RateLimiter(opts.rateLimits, opts.rateWindowMs);
     this.faults = new FaultInjector(opts.faults, mulberry32(mixSeed(opts.seed, opts.index, 3)));
     this.mutationRng = mulberry32(mixSeed(opts.seed, opts.index, 4));

@@ -83,6 +83,8 @@ export interface OktaSimOptions {
    * (demo, benches) turns it on unless `--no-payload-variety`.
    */
   payloadVariety?: boolean;
+  /** Users `search`/`filter` see a change only this long after it (eventual consistency). Default 0. */
+  searchLagMs?: number;
   /** Faults, as a spec string ("latency=5-50,error5xx=0.05,...") or an object. Default none. */
   faults?: string | FaultSpec;
   /** Interface to listen on. Default '127.0.0.1'. */
@@ -132,6 +134,7 @@ export interface ResolvedOrgOptions {
   faults: FaultSpec;
   dpopApiNonce: boolean;
   payloadVariety: boolean;
+  searchLagMs: number;
   host: string;
   port: number;
 }

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { UsageError } from '../shared/errors.js';
-import { isResource, objectTypeOf } from '../shared/resources.js';
+import { EXPORTABLE_TYPES, isExportable } from '../shared/resources.js';
 import type { CliContext } from './context.js';
 import { tenantIdArg } from './tenant-commands.js';
 
@@ -10,18 +10,18 @@ export function exportCommand(run: Run): Command {
   return new Command('export')
     .description('print a tenant\'s synced objects as NDJSON')
     .argument('<tenantId>')
-    .requiredOption('--resource <name>', 'users, groups, memberships, apps or logs')
+    .requiredOption('--resource <name>', 'users, groups, memberships, apps, app_users or logs')
     .option('--include-deleted', 'include objects marked deleted')
     .action((id: string, o: { resource: string; includeDeleted?: boolean }) =>
       run(async (ctx) => {
         const tenantId = tenantIdArg(id);
-        if (!isResource(o.resource)) throw new UsageError('--resource takes users, groups, memberships, apps or logs');
+        if (!isExportable(o.resource)) throw new UsageError('--resource takes users, groups, memberships, apps, app_users or logs');
         const store = await ctx.store();
         let after: string | undefined;
         do {
           const page = await store.listObjects({
             tenantId,
-            type: objectTypeOf(o.resource),
+            type: EXPORTABLE_TYPES[o.resource],
             limit: 1000,
             includeDeleted: Boolean(o.includeDeleted),
             ...(after === undefined ? {} : { after }),

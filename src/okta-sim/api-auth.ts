@@ -8,7 +8,12 @@ import type { IssuedToken, TokenStore } from './token-store.js';
 export interface ApiAuthDeps {
   baseUrl: string;
   tokens: TokenStore;
+  /** The resource server's DPoP verifier (its nonces are not the token endpoint's). */
   dpop: DpopVerifier;
+  /** DPoP-bound calls must carry the resource server's nonce (`dpopApiNonce`). */
+  requireNonce: boolean;
+  /** True when this DPoP-bound call's proof is to be refused although valid (`dpopRefuse` fault). */
+  refuseProof(): boolean;
   /** A token this org never issued was presented (for example another tenant's). */
   onForeignToken(): void;
 }
@@ -27,7 +32,9 @@ function invalidToken(deps: ApiAuthDeps, pathname: string, scope: string, descri
 /**
  * Authenticates a management API call: `Authorization: Bearer <token>`, or `DPoP <token>` plus a
  * `DPoP` proof bound to the token's key with `ath`. Expired, revoked and unknown tokens are all
- * `401 E0000011` with `error="invalid_token"`, as Okta answers them.
+ * `401 E0000011` with `error="invalid_token"`, as Okta answers them. A bad or stale proof is `400`
+ * with `WWW-Authenticate: DPoP … error="invalid_dpop_proof"` and no body; a missing resource-server
+ * nonce is `401` `error="use_dpop_nonce"` with a `DPoP-Nonce` header (OKTA-FACTS "DPoP on API calls").
  */
 export async function authenticateApi(deps: ApiAuthDeps, headers: IncomingHttpHeaders, method: string, pathname: string, scope: string, nowMs: number): Promise<ApiAuthOutcome> {
   const authorization = headers.authorization ?? '';
@@ -48,11 +55,16 @@ export async function authenticateApi(deps: ApiAuthDeps, headers: IncomingHttpHe
   if (scheme !== 'DPoP') return invalidToken(deps, pathname, scope, 'The access token is DPoP-bound; use the DPoP scheme.', 'DPoP');
   const proof = headers.dpop;
   const result = typeof proof === 'string'
-    ? await deps.dpop.verify(proof, { htm: method, htu: `${deps.baseUrl}${pathname}`, accessToken: value, requireNonce: false }, nowMs)
+    ? await deps.dpop.verify(proof, { htm: method, htu: `${deps.baseUrl}${pathname}`, accessToken: value, requireNonce: deps.requireNonce }, nowMs)
     : ({ ok: false, error: 'invalid_dpop_proof', reason: 'The DPoP proof JWT header is missing.' } as const);
-  if (!result.ok) {
-    const header = `DPoP algs="RS256 ES256", error="invalid_dpop_proof", error_description="${result.reason}"`;
-    return { ok: false, reply: oktaError(401, 'E0000011', undefined, { 'www-authenticate': header }) };
+  if (!result.ok && result.error === 'use_dpop_nonce') {
+    const header = `DPoP algs="RS256 ES256", error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof."`;
+    return { ok: false, reply: emptyReply(401, { 'www-authenticate': header, 'dpop-nonce': deps.dpop.currentNonce(nowMs) }) };
+  }
+  if (!result.ok || deps.refuseProof()) {
+    const reason = result.ok ? 'The DPoP proof is stale.' : result.reason;
+    const header = `DPoP algs="RS256 ES256", error="invalid_dpop_proof", error_description="${reason}"`;
+    return { ok: false, reply: emptyReply(400, { 'www-authenticate': header }) };
   }
   if (result.jkt !== token.jkt) return invalidToken(deps, pathname, scope, 'The DPoP proof key does not match the token binding.', 'DPoP');
   return { ok: true, token };

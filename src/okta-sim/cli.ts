@@ -54,7 +54,10 @@ function buildCommand(): Command {
     .option('--rate-limits <preset|file>', `${RATE_PRESET_NAMES.join('|')} or a JSON file`, 'enterprise')
     .option('--rate-window <seconds>', 'rate-limit window length', positive, 60)
     .option('--concurrency-limit <n>', 'requests in flight per org')
-    .option('--faults <spec>', 'e.g. latency=5-50,error5xx=0.05,reset=0.01,bigPage500=100,malformed=0.01,slowBody=0.01')
+    .option('--faults <spec>', 'e.g. latency=5-50,error5xx=0.05,reset=0.01,bigPage500=100,malformed=0.01,slowBody=0.01,dpopRefuse=50')
+    .option('--no-payload-variety', 'uniform payloads (by default: sign-on modes, APP_GROUPs, unicode and large profiles, multi-target events)')
+    .option('--search-lag-ms <ms>', 'users search/filter see a change only this long after it', integer, 0)
+    .option('--dpop-api-nonce', 'DPoP-bound API calls must carry a resource-server nonce (401 use_dpop_nonce)')
     .exitOverride()
     .configureOutput({ writeErr: () => {} })
     .allowExcessArguments(false);
@@ -76,6 +79,9 @@ async function toOptions(flags: Record<string, unknown>): Promise<OktaSimOptions
   };
   if (typeof flags['concurrencyLimit'] === 'string') opts.concurrencyLimit = integer(flags['concurrencyLimit']);
   if (typeof flags['faults'] === 'string') opts.faults = parseFaultSpec(flags['faults']);
+  if (flags['dpopApiNonce'] === true) opts.dpopApiNonce = true;
+  opts.payloadVariety = flags['payloadVariety'] !== false;
+  opts.searchLagMs = flags['searchLagMs'] as number;
   return opts;
 }
 

@@ -11,7 +11,7 @@ export interface ProofExpectations {
   htu: string;
   /** For API calls: the access token whose hash the proof's `ath` must carry. */
   accessToken?: string;
-  /** Token requests need a server nonce; API calls in this simulator do not. */
+  /** Token requests need a server nonce; API calls only when the org demands one (`dpopApiNonce`). */
   requireNonce: boolean;
 }
 
@@ -69,7 +69,7 @@ export class DpopVerifier {
     if (typeof payload.jti !== 'string' || payload.jti === '') return invalid('The DPoP proof jti is missing.');
     if (expect.accessToken !== undefined && payload['ath'] !== ath(expect.accessToken)) return invalid("The DPoP proof ath does not match the access token's hash.");
     if (expect.requireNonce && !this.nonceValid(payload['nonce'], nowMs)) {
-      return { ok: false, error: 'use_dpop_nonce', reason: 'Authorization server requires nonce in DPoP proof.' };
+      return { ok: false, error: 'use_dpop_nonce', reason: 'The server requires a nonce in the DPoP proof.' };
     }
     this.prune(nowMs);
     if (this.seenJti.has(payload.jti)) return invalid('The DPoP proof jti has already been used.');

@@ -6,7 +6,7 @@ export class FaultSpecError extends Error {
 }
 
 const RATE_KEYS = ['error5xx', 'reset', 'malformed', 'slowBody', 'tokenError'] as const;
-const COUNT_KEYS = ['bigPage500', 'slowBodyMs'] as const;
+const COUNT_KEYS = ['bigPage500', 'slowBodyMs', 'dpopRefuse'] as const;
 
 function parseRate(key: string, text: string): number {
   const value = Number(text);
@@ -30,7 +30,7 @@ function parseLatency(text: string): { min: number; max: number } {
 
 /**
  * Reads `latency=5-50,error5xx=0.05,reset=0.01,bigPage500=100,malformed=0.01,slowBody=0.01`
- * (also `slowBodyMs=N` and `tokenError=P`). An empty spec or `none` means no faults.
+ * (also `slowBodyMs=N`, `tokenError=P` and `dpopRefuse=N`). An empty spec or `none` means no faults.
  */
 export function parseFaultSpec(spec: string): FaultSpec {
   const out: FaultSpec = {};
@@ -68,6 +68,8 @@ export interface FaultPlan {
 }
 
 export class FaultInjector {
+  private proofs = 0;
+
   constructor(private spec: FaultSpec, private readonly rng: Rng) {}
 
   get current(): FaultSpec {
@@ -95,6 +97,14 @@ export class FaultInjector {
     const malformed = this.hit(this.spec.malformed);
     const slowBodyMs = !malformed && this.hit(this.spec.slowBody) ? (this.spec.slowBodyMs ?? 1000) : 0;
     return { delayMs, reset, error5xx, malformed, slowBodyMs };
+  }
+
+  /** Counts one DPoP-bound API call; true for one in every `dpopRefuse` (the Nth, 2Nth…). */
+  refusesProof(): boolean {
+    const every = this.spec.dpopRefuse;
+    if (every === undefined || every < 1) return false;
+    this.proofs++;
+    return this.proofs % every === 0;
   }
 
   tokenError(): boolean {

@@ -10,7 +10,15 @@ export class FilterSyntaxError extends Error {
 }
 
 const OPS = ['eq', 'ne', 'gt', 'ge', 'lt', 'le', 'sw', 'co', 'pr'] as const;
-type Op = (typeof OPS)[number];
+export type Op = (typeof OPS)[number];
+
+/** What one endpoint's expressions may say: the operators allowed on each attribute (undefined: unknown attribute). */
+export interface FilterGrammar {
+  opsOf(attribute: string): readonly Op[] | undefined;
+  dates: ReadonlySet<string>;
+  /** String values compare without regard to case (Okta's users `filter`). Default false. */
+  caseInsensitive?: boolean;
+}
 const TOKEN_SOURCE = String.raw`\s*(\(|\)|"(?:[^"\\]|\\.)*"|[^\s()"]+)`;
 
 function tokenize(text: string): string[] {
@@ -27,7 +35,9 @@ function tokenize(text: string): string[] {
   return tokens;
 }
 
-function compare(op: Op, actual: string, expected: string): boolean {
+function compare(op: Op, rawActual: string, rawExpected: string, caseInsensitive: boolean): boolean {
+  const actual = caseInsensitive ? rawActual.toLowerCase() : rawActual;
+  const expected = caseInsensitive ? rawExpected.toLowerCase() : rawExpected;
   switch (op) {
     case 'eq': return actual === expected;
     case 'ne': return actual !== expected;
@@ -43,7 +53,7 @@ function compare(op: Op, actual: string, expected: string): boolean {
 
 class Parser {
   private at = 0;
-  constructor(private readonly tokens: string[], private readonly allowed: ReadonlySet<string>, private readonly dates: ReadonlySet<string>) {}
+  constructor(private readonly tokens: string[], private readonly grammar: FilterGrammar) {}
 
   parse(): Predicate {
     const predicate = this.or();
@@ -76,28 +86,35 @@ class Parser {
       if (this.next() !== ')') throw new FilterSyntaxError('missing )');
       return inner;
     }
-    if (!this.allowed.has(token)) throw new FilterSyntaxError(`unsupported attribute ${token}`);
+    const allowed = this.grammar.opsOf(token);
+    if (!allowed) throw new FilterSyntaxError(`unsupported attribute ${token}`);
     const op = this.next().toLowerCase() as Op;
-    if (!OPS.includes(op)) throw new FilterSyntaxError(`unsupported operator ${op}`);
+    if (!OPS.includes(op) || !allowed.includes(op)) throw new FilterSyntaxError(`unsupported operator ${op} for ${token}`);
     if (op === 'pr') return (read) => { const v = read(token); return v !== null && v !== undefined; };
     const expected = this.value(token, this.next());
+    const folded = this.grammar.caseInsensitive === true && !this.grammar.dates.has(token);
     return (read) => {
       const actual = read(token);
-      return actual !== null && actual !== undefined && compare(op, actual, expected);
+      return actual !== null && actual !== undefined && compare(op, actual, expected, folded);
     };
   }
 
   private value(attribute: string, token: string): string {
     if (!token.startsWith('"')) throw new FilterSyntaxError(`value for ${attribute} must be quoted`);
     const text = JSON.parse(token) as string;
-    if (!this.dates.has(attribute)) return text;
+    if (!this.grammar.dates.has(attribute)) return text;
     const ms = Date.parse(text);
     if (Number.isNaN(ms)) throw new FilterSyntaxError(`not a date: ${text}`);
     return new Date(ms).toISOString();
   }
 }
 
-/** Compiles an expression over the given attributes; throws FilterSyntaxError on anything else. */
+/** Compiles an expression over the given attributes (every operator allowed); throws FilterSyntaxError on anything else. */
 export function compileFilter(text: string, attributes: ReadonlySet<string>, dateAttributes: ReadonlySet<string>): Predicate {
-  return new Parser(tokenize(text), attributes, dateAttributes).parse();
+  return compileWith(text, { opsOf: (a) => (attributes.has(a) ? OPS : undefined), dates: dateAttributes });
+}
+
+/** Compiles an expression under an endpoint's grammar; throws FilterSyntaxError on anything it does not allow. */
+export function compileWith(text: string, grammar: FilterGrammar): Predicate {
+  return new Parser(tokenize(text), grammar).parse();
 }

@@ -44,6 +44,8 @@ export interface SimGroup {
   objectClass: string[];
   type: GroupType;
   profile: { name: string; description: string | null };
+  /** `APP_GROUP` only: the app the group is imported from. */
+  source?: { id: string };
 }
 
 export interface SimApp {
@@ -57,6 +59,9 @@ export interface SimApp {
   features: string[];
   accessibility: { selfService: boolean; errorRedirectUrl: null; loginRedirectUrl: null };
   visibility: { autoSubmitToolbar: boolean; hide: { iOS: boolean; web: boolean } };
+  /** Shapes vary by sign-on mode (payload variety). */
+  credentials?: Record<string, unknown>;
+  settings?: Record<string, unknown>;
 }
 
 export interface SimAppUser {

@@ -87,6 +87,7 @@ class Mutator {
     const stamp = this.stamp();
     const statusChanged = m.status && m.status !== user.status ? stamp : user.statusChanged;
     const updated: SimUser = { ...user, status: m.status ?? user.status, statusChanged, lastUpdated: stamp, profile: { ...user.profile, ...m.profile } };
+    this.store.searchLag.noteChange(m.id, user, Date.now());
     this.store.data.users.set(m.id, updated);
     this.log('user.account.update_profile', undefined, [userActor(updated)]);
     return { op: m.op, ok: true, id: m.id };
@@ -96,6 +97,7 @@ class Mutator {
     const user = this.store.data.users.get(userId);
     if (!user) return { op: 'deprovisionUser', ok: false, error: `no user ${userId}` };
     const stamp = this.stamp();
+    this.store.searchLag.noteChange(userId, user, Date.now());
     this.store.data.users.set(userId, { ...user, status: 'DEPROVISIONED', statusChanged: stamp, lastUpdated: stamp });
     this.log('user.lifecycle.deactivate', undefined, [userActor(user)]);
     return { op: 'deprovisionUser', ok: true, id: userId };
@@ -122,6 +124,7 @@ class Mutator {
     const { data } = this.store;
     const user = data.users.get(userId);
     if (!user) return { op: 'deleteUser', ok: false, error: `no user ${userId}` };
+    this.store.searchLag.noteChange(userId, user, Date.now());
     data.users.delete(userId);
     for (const [groupId, members] of data.members) if (members.delete(userId)) this.touchGroup(groupId);
     for (const assigned of data.appUsers.values()) assigned.delete(userId);
@@ -135,6 +138,7 @@ class Mutator {
     const stamp = this.stamp();
     const base = makeUser(this.rng, data.users.size + 100_000 + this.store.version, Date.parse(stamp), m.status ?? 'ACTIVE');
     const user: SimUser = { ...base, lastUpdated: stamp, statusChanged: base.statusChanged && stamp, profile: { ...base.profile, ...m.profile } };
+    this.store.searchLag.noteChange(user.id, undefined, Date.now());
     data.users.set(user.id, user);
     this.log('user.lifecycle.create', undefined, [userActor(user)]);
     for (const groupId of m.groupIds ?? []) this.changeMembership('addMember', groupId, user.id);

@@ -1,5 +1,6 @@
 import type { OrgData, SimApp, SimAppUser, SimGroup, SimUser } from './org-model.js';
 import type { Reply } from './reply.js';
+import { SearchLag } from './search-lag.js';
 
 const PAGE_CACHE_BYTES = 64 * 1024 * 1024;
 const MAX_VIEWS = 100;
@@ -20,7 +21,12 @@ export class OrgStore {
   /** Whole replies keyed by request URL, valid until the next mutation. */
   readonly pages = new Map<string, Reply>();
 
-  constructor(readonly data: OrgData, readonly baseUrl: string) {}
+  /** Eventual consistency of user search (`searchLagMs`). */
+  readonly searchLag: SearchLag;
+
+  constructor(readonly data: OrgData, readonly baseUrl: string, searchLagMs = 0) {
+    this.searchLag = new SearchLag(searchLagMs);
+  }
 
   touch(): void {
     this.version++;
@@ -32,6 +38,8 @@ export class OrgStore {
 
   /** Caches a page; starts over past 64 MiB, so a client walking many distinct URLs cannot grow it without bound. */
   cachePage(url: string, reply: Reply): void {
+    // While search lags behind a change, the same URL answers differently as time passes.
+    if (this.searchLag.pending(Date.now())) return;
     if (this.pageBytes > PAGE_CACHE_BYTES) this.clearPages();
     this.pages.set(url, reply);
     this.pageBytes += reply.body.length;

@@ -46,12 +46,12 @@ export function linkHeaders(baseUrl: string, pathname: string, params: URLSearch
   return links;
 }
 
-/** `limit` within [1, max], the default when absent; undefined when it is not a positive integer. */
-export function parseLimit(raw: string | null, fallback: number, max: number): number | undefined {
+/** `limit` within [min, max] (min 1 unless the endpoint allows 0), the default when absent; undefined when out of range below. */
+export function parseLimit(raw: string | null, fallback: number, max: number, min = 1): number | undefined {
   if (raw === null || raw === '') return fallback;
   if (!/^\d+$/.test(raw)) return undefined;
   const value = Number(raw);
-  if (value < 1) return undefined;
+  if (value < min) return undefined;
   // Okta quietly caps an oversized limit rather than refusing it.
   return Math.min(value, max);
 }

@@ -2,9 +2,19 @@ import { BUCKETS, type Bucket, type RateLimitConfig, type RatePresetName } from 
 
 /** Last published Okta defaults, requests per minute (OKTA-FACTS.md); 'unlimited' for benchmarks. */
 export const RATE_PRESETS: Record<RatePresetName, RateLimitConfig> = {
-  enterprise: { users: 600, groups: 600, apps: 100, logs: 50, other: 600, token: 1200 },
-  free: { users: 100, groups: 100, apps: 20, logs: 20, other: 100, token: 200 },
-  unlimited: { users: 1_000_000, groups: 1_000_000, apps: 1_000_000, logs: 1_000_000, other: 1_000_000, token: 1_000_000 },
+  enterprise: { users: 600, user_by_id: 1000, groups: 600, group_by_id: 600, apps: 100, app_by_id: 600, logs: 50, other: 600, token: 1200 },
+  free: { users: 100, user_by_id: 100, groups: 100, group_by_id: 100, apps: 20, app_by_id: 100, logs: 20, other: 100, token: 200 },
+  unlimited: {
+    users: 1_000_000,
+    user_by_id: 1_000_000,
+    groups: 1_000_000,
+    group_by_id: 1_000_000,
+    apps: 1_000_000,
+    app_by_id: 1_000_000,
+    logs: 1_000_000,
+    other: 1_000_000,
+    token: 1_000_000,
+  },
 };
 
 /** One fixed window of one bucket, as introspection reports it. */
@@ -75,17 +85,5 @@ export class RateLimiter {
   /** Forgets finished windows; the open window keeps counting, since it is limiter state. */
   clearHistory(): void {
     this.history.clear();
-  }
-}
-
-/** Which bucket a request spends from; routes without a published bucket of their own share `other`. */
-export function bucketFor(pathname: string): Bucket {
-  switch (pathname) {
-    case '/oauth2/v1/token': return 'token';
-    case '/api/v1/users': return 'users';
-    case '/api/v1/groups': return 'groups';
-    case '/api/v1/apps': return 'apps';
-    case '/api/v1/logs': return 'logs';
-    default: return 'other';
   }
 }

@@ -24,9 +24,15 @@ function appUserJson(store: OrgStore, appId: string, assignment: SimAppUser): st
   }));
 }
 
+/**
+ * `includeNonDeleted` defaults to false, and then Okta leaves non-active (INACTIVE) apps out: a
+ * client that lists without it and sweeps what it did not see deletes live apps. A filter that
+ * names `status` chooses for itself.
+ */
 function selectApps(req: RouteRequest): SimApp[] | Reply {
-  const all = req.store.sortedApps();
   const filter = req.params.get('filter');
+  const everyStatus = req.params.get('includeNonDeleted') === 'true' || (filter !== null && /\bstatus\b/.test(filter));
+  const all = everyStatus ? req.store.sortedApps() : req.store.view('apps?active', () => req.store.sortedApps().filter((app) => app.status === 'ACTIVE'));
   if (filter !== null) {
     try {
       const predicate = compileFilter(filter, APP_ATTRIBUTES, NO_DATES);
@@ -40,7 +46,7 @@ function selectApps(req: RouteRequest): SimApp[] | Reply {
   return q ? all.filter((app) => app.name.toLowerCase().startsWith(q) || app.label.toLowerCase().startsWith(q)) : all;
 }
 
-/** `GET /api/v1/apps`: default 20 per page, at most 200. */
+/** `GET /api/v1/apps`: default 20 per page, at most 200; INACTIVE apps only with `includeNonDeleted=true`. */
 export function listApps(req: RouteRequest): Reply {
   return listPage(req, { fallback: 20, max: 200 }, () => selectApps(req), byId, (app) => appJson(req.store, app));
 }

@@ -1,4 +1,5 @@
-import { compileFilter, FilterSyntaxError, type Predicate } from './filter-expr.js';
+import { compileFilter, compileWith, FilterSyntaxError, type Predicate } from './filter-expr.js';
+import { GROUPS_FILTER } from './query-grammars.js';
 import type { SimGroup } from './org-model.js';
 import { listPage } from './list-page.js';
 import type { OrgStore } from './org-store.js';
@@ -31,16 +32,17 @@ function groupJson(store: OrgStore, group: SimGroup, withStats: boolean): string
 
 function selectGroups(req: RouteRequest): SimGroup[] | Reply {
   const all = req.store.sortedGroups();
-  const expression = req.params.get('filter') ?? req.params.get('search');
+  const filter = req.params.get('filter');
+  const expression = filter ?? req.params.get('search');
   if (expression !== null) {
     let predicate: Predicate;
     try {
-      predicate = compileFilter(expression, GROUP_ATTRIBUTES, GROUP_DATES);
+      predicate = filter !== null ? compileWith(filter, GROUPS_FILTER) : compileFilter(expression, GROUP_ATTRIBUTES, GROUP_DATES);
     } catch (error) {
       if (error instanceof FilterSyntaxError) return oktaError(400, 'E0000031', error.message);
       throw error;
     }
-    return req.store.view(`groups?filter=${expression}`, () => all.filter((group) => predicate((attribute) => readGroup(group, attribute))));
+    return req.store.view(`groups?${filter !== null ? 'filter' : 'search'}=${expression}`, () => all.filter((group) => predicate((attribute) => readGroup(group, attribute))));
   }
   const q = req.params.get('q')?.toLowerCase();
   return q ? all.filter((group) => group.profile.name.toLowerCase().startsWith(q)) : all;

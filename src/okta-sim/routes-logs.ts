@@ -60,8 +60,9 @@ function matcher(req: RouteRequest): Predicate | Reply {
  * only while more events remain.
  */
 export function listLogs(req: RouteRequest): Reply {
-  const limit = parseLimit(req.params.get('limit'), 100, 1000);
-  if (limit === undefined) return oktaError(400, 'E0000001', 'limit: must be a positive integer');
+  // The System Log takes 0–1000 (OKTA-FACTS "Pagination"): `limit=0` is a valid, empty page.
+  const limit = parseLimit(req.params.get('limit'), 100, 1000, 0);
+  if (limit === undefined) return oktaError(400, 'E0000001', 'limit: must be an integer from 0 to 1000');
   const since = parseTime(req.params.get('since'), 'since');
   const until = parseTime(req.params.get('until'), 'until');
   if (typeof since === 'object') return since;
@@ -81,7 +82,10 @@ export function listLogs(req: RouteRequest): Reply {
   const key = polling ? seqKey : descending ? descendingKey : publishedKey;
   if (!polling) selected.sort((a, b) => (key(a) < key(b) ? -1 : 1));
   const page = pageAfter(selected, key, afterKey, limit);
-  const nextKey = polling ? pollingCursor(req, page.items, afterKey) : page.nextKey;
+  // An empty page asked for (limit=0) leaves the cursor before the first matching event, not at the newest.
+  const first = selected[0];
+  const holdAt = limit === 0 && afterKey === undefined && first ? pad(first.seq - 1, 12) : undefined;
+  const nextKey = polling ? (holdAt ?? pollingCursor(req, page.items, afterKey)) : page.nextKey;
   const next = nextKey === undefined ? undefined : encodeCursor(nextKey);
   const body = jsonArray(page.items.map((r) => req.store.serialize(r.event, () => r.event)));
   return { ...rawJsonReply(200, body, { link: linkHeaders(req.store.baseUrl, req.pathname, req.params, next) }), pageLimit: limit };

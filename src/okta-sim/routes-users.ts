@@ -1,22 +1,10 @@
-import { compileFilter, FilterSyntaxError, type Predicate } from './filter-expr.js';
+import { compileWith, FilterSyntaxError, type Predicate } from './filter-expr.js';
 import type { SimUser } from './org-model.js';
 import { listPage } from './list-page.js';
+import { USERS_FILTER, USERS_SEARCH } from './query-grammars.js';
 import { type Reply, oktaError, rawJsonReply } from './reply.js';
 import { type RouteRequest, pathParam } from './route-request.js';
 
-const USER_DATES = new Set(['created', 'activated', 'statusChanged', 'lastUpdated', 'lastLogin', 'passwordChanged']);
-const USER_ATTRIBUTES = new Set([
-  ...USER_DATES,
-  'id',
-  'status',
-  'type.id',
-  'profile.login',
-  'profile.email',
-  'profile.firstName',
-  'profile.lastName',
-  'profile.secondEmail',
-  'profile.mobilePhone',
-]);
 const Q_ATTRIBUTES = ['firstName', 'lastName', 'email'] as const;
 const byUserId = (user: SimUser): string => user.id;
 
@@ -37,12 +25,15 @@ function selectUsers(req: RouteRequest): SimUser[] | Reply {
   if (expression !== null) {
     let predicate: Predicate;
     try {
-      predicate = compileFilter(expression, USER_ATTRIBUTES, USER_DATES);
+      predicate = compileWith(expression, params.has('search') ? USERS_SEARCH : USERS_FILTER);
     } catch (error) {
       if (error instanceof FilterSyntaxError) return oktaError(400, 'E0000031', error.message);
       throw error;
     }
-    return store.view(`users?search=${expression}`, () => store.sortedUsers().filter((user) => predicate((attribute) => readUser(user, attribute))));
+    const matches = (user: SimUser) => predicate((attribute) => readUser(user, attribute));
+    // Search is eventually consistent (`searchLagMs`): recent changes are not visible yet.
+    if (store.searchLag.pending(req.nowMs)) return store.searchLag.view(store.sortedUsers(), req.nowMs).filter(matches);
+    return store.view(`users?${params.has('search') ? 'search' : 'filter'}=${expression}`, () => store.sortedUsers().filter(matches));
   }
   const listable = store.view('users?listable', () => store.sortedUsers().filter((user) => user.status !== 'DEPROVISIONED'));
   const q = params.get('q')?.toLowerCase();

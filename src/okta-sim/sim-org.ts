@@ -10,9 +10,11 @@ import { type BodyDamage, isLoopback, readBody, sleep, writeReply } from './http
 import { AssertionVerifier } from './jwt-verify.js';
 import { applyMutations, type MutationResult } from './org-mutations.js';
 import { generateOrgData } from './org-data.js';
+import { addPayloadVariety } from './payload-variety.js';
 import { OrgStore } from './org-store.js';
 import { mixSeed, mulberry32, type Rng } from './prng.js';
-import { type RateDecision, RateLimiter, bucketFor } from './rate-limiter.js';
+import { bucketFor } from './bucket-table.js';
+import { type RateDecision, RateLimiter } from './rate-limiter.js';
 import { type HeaderMap, type Reply, oauthError, oktaError } from './reply.js';
 import { SimStats, type SimStatsSnapshot } from './stats.js';
 import { handleTokenRequest, type TokenEndpointDeps } from './token-endpoint.js';
@@ -44,6 +46,7 @@ export class SimOrg implements AdminTarget {
   private readonly faults: FaultInjector;
   private readonly tokens: TokenStore;
   private readonly dpop: DpopVerifier;
+  private readonly apiDpop: DpopVerifier;
   private readonly tokenDeps: TokenEndpointDeps;
   private readonly authDeps: ApiAuthDeps;
   private readonly mutationRng: Rng;
@@ -57,12 +60,15 @@ export class SimOrg implements AdminTarget {
     private readonly clients: ClientSet,
   ) {
     const nowMs = Date.now();
-    this.store = new OrgStore(generateOrgData(opts.seed, opts.index, opts, nowMs), info.baseUrl);
+    const data = generateOrgData(opts.seed, opts.index, opts, nowMs);
+    if (opts.payloadVariety) addPayloadVariety(data, opts.seed, opts.index);
+    this.store = new OrgStore(data, info.baseUrl, opts.searchLagMs);
     this.limiter = new RateLimiter(opts.rateLimits, opts.rateWindowMs);
     this.faults = new FaultInjector(opts.faults, mulberry32(mixSeed(opts.seed, opts.index, 3)));
     this.mutationRng = mulberry32(mixSeed(opts.seed, opts.index, 4));
     this.tokens = new TokenStore(info.baseUrl, opts.tokenTtlSeconds);
     this.dpop = new DpopVerifier(nowMs);
+    this.apiDpop = new DpopVerifier(nowMs);
     this.tokenDeps = {
       tokenUrl: `${info.baseUrl}/oauth2/v1/token`,
       clients: clients.clients,
@@ -71,7 +77,18 @@ export class SimOrg implements AdminTarget {
       dpop: this.dpop,
       onRequest: (clientId, scopes, issued) => this.counters.tokenRequest(clientId, scopes, issued),
     };
-    this.authDeps = { baseUrl: info.baseUrl, tokens: this.tokens, dpop: this.dpop, onForeignToken: () => this.counters.foreignTokens++ };
+    this.authDeps = {
+      baseUrl: info.baseUrl,
+      tokens: this.tokens,
+      dpop: this.apiDpop,
+      requireNonce: opts.dpopApiNonce,
+      refuseProof: () => {
+        const refused = this.faults.refusesProof();
+        if (refused) this.counters.fault('dpopRefuse');
+        return refused;
+      },
+      onForeignToken: () => this.counters.foreignTokens++,
+    };
   }
 
   static async start(opts: ResolvedOrgOptions): Promise<SimOrg> {
@@ -149,6 +166,7 @@ export class SimOrg implements AdminTarget {
 
   rotateDpopNonce(): void {
     this.dpop.rotate(Date.now());
+    this.apiDpop.rotate(Date.now());
   }
 
   // ---- request pipeline ----
@@ -177,7 +195,7 @@ export class SimOrg implements AdminTarget {
 
   private async serve(req: IncomingMessage, res: ServerResponse, target: string, pathname: string): Promise<void> {
     const nowMs = Date.now();
-    const bucket = bucketFor(pathname);
+    const bucket = bucketFor(req.method ?? 'GET', pathname);
     const inFlight = this.counters.enter();
     res.once('close', () => this.counters.leave());
     if (inFlight > this.opts.concurrencyLimit) {
@@ -192,7 +210,7 @@ export class SimOrg implements AdminTarget {
       return this.finish(res, bucket, oktaError(429, 'E0000047'), headers);
     }
     if (bucket === 'token') return this.serveToken(req, res, headers);
-    return this.serveApi(req, res, target, pathname, headers);
+    return this.serveApi(req, res, target, pathname, bucket, headers);
   }
 
   private async serveToken(req: IncomingMessage, res: ServerResponse, headers: HeaderMap): Promise<void> {
@@ -207,8 +225,7 @@ export class SimOrg implements AdminTarget {
     this.finish(res, 'token', await handleTokenRequest(this.tokenDeps, req.headers, body, Date.now()), headers);
   }
 
-  private async serveApi(req: IncomingMessage, res: ServerResponse, target: string, pathname: string, headers: HeaderMap): Promise<void> {
-    const bucket = bucketFor(pathname);
+  private async serveApi(req: IncomingMessage, res: ServerResponse, target: string, pathname: string, bucket: Bucket, headers: HeaderMap): Promise<void> {
     const match = matchRoute(pathname);
     if (!match) return this.finish(res, bucket, oktaError(404, 'E0000007', `Resource not found: ${pathname} (Resource)`), headers);
     if (req.method !== 'GET') return this.finish(res, bucket, oktaError(405, 'E0000022'), headers);

@@ -7,8 +7,11 @@
  * - truth: the org's ground-truth data, for tests to compare a sync against.
  */
 
-/** Rate-limit buckets of one org. `other` is every `/api/v1` route without a bucket of its own. */
-export const BUCKETS = ['users', 'groups', 'apps', 'logs', 'other', 'token'] as const;
+/**
+ * Rate-limit buckets of one org, named after the rows of Okta's management rate-limit table
+ * (`bucket-table.ts` maps URLs to them). `other` is every `/api/v1` route without a row of its own.
+ */
+export const BUCKETS = ['users', 'user_by_id', 'groups', 'group_by_id', 'apps', 'app_by_id', 'logs', 'other', 'token'] as const;
 export type Bucket = (typeof BUCKETS)[number];
 
 /** Requests allowed per window, per bucket. */
@@ -35,6 +38,11 @@ export interface FaultSpec {
   slowBodyMs?: number;
   /** Share of token requests answered 503 temporarily_unavailable. Default 0. */
   tokenError?: number;
+  /**
+   * One in every N DPoP-bound API calls has its (valid) proof refused with `400 invalid_dpop_proof`,
+   * as Okta does with a proof it finds stale. Default none.
+   */
+  dpopRefuse?: number;
 }
 
 export interface OktaSimOptions {
@@ -63,6 +71,20 @@ export interface OktaSimOptions {
   rateWindowSeconds?: number;
   /** Requests in flight per org before a concurrency 429. Default 75 (35 with the 'free' preset). */
   concurrencyLimit?: number;
+  /**
+   * DPoP-bound API calls must carry a resource-server nonce: without one (or with a stale one) the
+   * answer is `401` `DPoP error="use_dpop_nonce"` with a `DPoP-Nonce` header. Default false.
+   */
+  dpopApiNonce?: boolean;
+  /**
+   * Realistic payload variety (sign-on modes with their credentials/settings, APP_GROUP groups,
+   * unicode and ≥ 50 KB profiles, externalId on some assignments, multi-target and failed log
+   * events). Seeded; ids and counts do not change. Default false here; the `okta-sim` command
+   * (demo, benches) turns it on unless `--no-payload-variety`.
+   */
+  payloadVariety?: boolean;
+  /** Users `search`/`filter` see a change only this long after it (eventual consistency). Default 0. */
+  searchLagMs?: number;
   /** Faults, as a spec string ("latency=5-50,error5xx=0.05,...") or an object. Default none. */
   faults?: string | FaultSpec;
   /** Interface to listen on. Default '127.0.0.1'. */
@@ -110,6 +132,9 @@ export interface ResolvedOrgOptions {
   rateWindowMs: number;
   concurrencyLimit: number;
   faults: FaultSpec;
+  dpopApiNonce: boolean;
+  payloadVariety: boolean;
+  searchLagMs: number;
   host: string;
   port: number;
 }

@@ -29,3 +29,14 @@ export const RESOURCE_SCOPE: Readonly<Record<Resource, string>> = {
 export function objectTypeOf(resource: Resource): ObjectType {
   return RESOURCE_OBJECT_TYPE[resource];
 }
+
+/**
+ * What `okta-sync export --resource` (and the objects API) reads: each resource's type, plus
+ * `app_users`, the app assignments an apps run writes beside the apps.
+ */
+export const EXPORTABLE_TYPES: Readonly<Record<Resource | 'app_users', ObjectType>> = { ...RESOURCE_OBJECT_TYPE, app_users: 'app_user' };
+export type Exportable = keyof typeof EXPORTABLE_TYPES;
+
+export function isExportable(value: string): value is Exportable {
+  return Object.hasOwn(EXPORTABLE_TYPES, value);
+}

@@ -11,7 +11,7 @@ import type { FanOutCoordinator, FanOutStep } from './fan-out.js';
 import type { FairnessGate } from './fairness-gate.js';
 import { pagePriority } from './page-priority.js';
 import { guardPage } from './pagination-guard.js';
-import type { FanOutSpec, ResourceSync } from './resources/resource-sync.js';
+import { type FanOutSpec, type ResourceSync, itemsWithoutKey } from './resources/resource-sync.js';
 import type { RunFinisher } from './run-finisher.js';
 
 /** What one page step needs from the worker. */
@@ -59,6 +59,7 @@ export async function runPageStep(deps: PageStepDeps, input: PageStepInput): Pro
   }
   const url = data.url ?? (await firstUrl(deps, input));
   const page = await fetchPage(deps, input, url);
+  await warnKeyless(deps, input, sync.type === 'log_event' ? 'uuid' : 'id', data.resource, page.items);
   await commit(deps, input, sync.type, `p${data.page}`, sync.toObjects(page.items));
   if (sync.polling) return pollingPage(deps, input, url, page);
   const next = nextOf(url, page);
@@ -88,6 +89,7 @@ async function childPage(deps: PageStepDeps, input: PageStepInput, fanOut: FanOu
     await sweepParent(deps, input, fanOut.type, parentId, asRunId(`${input.run.runId}.gone`));
     return advance(deps, input, () => deps.fanOut.childEnded(input.run.runId, parentId));
   }
+  await warnKeyless(deps, input, 'id', fanOut.type, page.items);
   await commit(deps, input, fanOut.type, `${parentId}.p${data.page}`, fanOut.toObjects(parentId, page.items));
   const next = nextOf(url, page);
   if (next) return enqueueNext(deps, input, following(data, next, input.guard));
@@ -137,14 +139,28 @@ function following(data: PageJob, url: string, guard: ChainGuard | undefined): P
 }
 
 async function firstUrl(deps: PageStepDeps, input: PageStepInput): Promise<string> {
-  return input.sync.firstUrl({
+  const warnings: string[] = [];
+  const url = input.sync.firstUrl({
     origin: input.creds.origin,
     mode: input.data.mode,
     watermark: await deps.store.getWatermark(input.tenant.tenantId, input.data.resource),
     limit: input.data.limit ?? input.sync.pageSize,
     now: Date.now(),
     logFirstSyncDays: deps.logFirstSyncDays,
+    warn: (message) => warnings.push(message),
   });
+  for (const warning of warnings) await deps.store.addRunWarning(input.run.runId, warning);
+  return url;
+}
+
+/**
+ * Items Okta sent without their key are skipped (the resource's `toObjects` leaves them out) and
+ * noted once per run and kind, instead of failing the run over one odd object. The note has no
+ * count: warnings are a set, so a retried page cannot add it twice.
+ */
+async function warnKeyless(deps: PageStepDeps, input: PageStepInput, key: 'id' | 'uuid', what: string, items: unknown[]): Promise<void> {
+  if (itemsWithoutKey(items, key) === 0) return;
+  await deps.store.addRunWarning(input.run.runId, `skipped ${what} items without ${key === 'id' ? 'an id' : 'a uuid'} from Okta`);
 }
 
 async function fetchPage(deps: PageStepDeps, input: PageStepInput, url: string): Promise<OktaPage> {

@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OktaSim, startOktaSim } from '../../src/okta-sim/index.js';
 import { createSandbox, type Sandbox } from '../helpers/fixtures.js';
-import { addTenant, bucketFigures, simStats, syncAndWait, withWorkers } from './rate-harness.js';
+import { addTenant, bucketFigures, syncAndWait, withWorkers } from './rate-harness.js';
 
 /**
  * Issue 5 acceptance, share 0.5: with users, groups and memberships syncing at once (memberships
- * fan out into parallel child chains on the `other` bucket), no window of any bucket ever sees
+ * fan out into parallel child chains, which Okta counts in the groups bucket), no window of any bucket ever sees
  * more than 50% of its limit from us, asserted from the simulator's per-window counters.
  */
 const WINDOW_SECONDS = 5;
-const LIMITS = { users: 40, groups: 40, other: 60 };
+// Members come 200 a page (about 230 groups-bucket requests here), so the groups bucket is larger.
+const LIMITS = { users: 40, groups: 120 };
 
 let sim: OktaSim;
 let box: Sandbox;
@@ -29,7 +30,7 @@ describe('rate budget with share 0.5', () => {
     await addTenant(box, sim, 'half');
     const runs = await withWorkers(box, 3, 4, { OKTA_SYNC_RATE_SHARE: '0.5' }, () => syncAndWait(box, 'half', ['users', 'groups', 'memberships'], 80_000));
     for (const run of runs) expect(run.status, `${run.resource}: ${JSON.stringify(run.error)}`).toBe('succeeded');
-    for (const bucket of ['users', 'other'] as const) {
+    for (const bucket of ['users', 'groups'] as const) {
       const { stats, figures } = await bucketFigures(sim, bucket, 0.5, `share 0.5, ${bucket}`);
       const windows = stats.windows[bucket] ?? [];
       // The budget, not slowness, held the rate: several windows, and whole ones were spent to the allowance.
@@ -41,9 +42,5 @@ describe('rate budget with share 0.5', () => {
       }
       expect(figures.maxWindowShare).toBeLessThanOrEqual(0.5);
     }
-    // The groups listing is a single page: it can only show that the first window stayed within the share too.
-    const groups = (await simStats(sim)).windows.groups ?? [];
-    expect(groups.length).toBeGreaterThan(0);
-    for (const w of groups) expect(w.used).toBeLessThanOrEqual(w.limit * 0.5);
   });
 });

@@ -16,13 +16,17 @@ export function runCli(args: string[], env: Record<string, string>, options: { s
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Decoded as a stream: a multi-byte UTF-8 character split across two chunks stays whole.
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => (stdout += d));
+    child.stderr.on('data', (d: string) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`okta-sync ${args.join(' ')} timed out\n${stderr}`));
     }, options.timeoutMs ?? 120_000);
-    child.once('exit', (code) => {
+    // 'close', not 'exit': the output pipes may still hold data when the process has exited.
+    child.once('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });

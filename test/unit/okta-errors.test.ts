@@ -16,7 +16,9 @@ describe('errorFromApiResponse', () => {
     ['429 without rate headers', res(429, body('E0000047')), undefined, 'okta_rate_limited', { status: 429 }],
     ['401 E0000011 invalid_token', res(401, body('E0000011'), { 'www-authenticate': bearer('invalid_token') }), undefined, 'okta_invalid_token', { oktaCode: 'E0000011' }],
     ['401 with a challenge and no body', res(401, '', { 'www-authenticate': bearer('invalid_token') }), undefined, 'okta_invalid_token', { oktaCode: 'invalid_token' }],
-    ['401 DPoP invalid_dpop_proof', res(401, body('E0000011'), { 'www-authenticate': 'DPoP algs="RS256 ES256", error="invalid_dpop_proof", error_description="bad iat"' }), undefined, 'okta_invalid_token', {}],
+    ['400 DPoP invalid_dpop_proof with no body (API call)', res(400, '', { 'www-authenticate': 'DPoP algs="RS256 ES256", error="invalid_dpop_proof", error_description="bad iat"' }), undefined, 'okta_invalid_dpop_proof', { status: 400, oktaCode: 'invalid_dpop_proof' }],
+    ['401 DPoP invalid_dpop_proof is not a bad token', res(401, body('E0000011'), { 'www-authenticate': 'DPoP algs="RS256 ES256", error="invalid_dpop_proof", error_description="bad iat"' }), undefined, 'okta_invalid_dpop_proof', {}],
+    ['401 DPoP use_dpop_nonce', res(401, '', { 'www-authenticate': 'DPoP error="use_dpop_nonce"', 'dpop-nonce': 'n1' }), undefined, 'okta_use_dpop_nonce', { oktaCode: 'use_dpop_nonce' }],
     ['403 insufficient_scope with no body', res(403, '', { 'www-authenticate': bearer('insufficient_scope') }), undefined, 'okta_insufficient_scope', { scopes: ['okta.users.read'], oktaCode: 'insufficient_scope' }],
     ['403 E0000006 (no admin role)', res(403, body('E0000006')), undefined, 'okta_insufficient_scope', { oktaCode: 'E0000006' }],
     ['404 E0000007', res(404, body('E0000007')), undefined, 'okta_not_found', { oktaCode: 'E0000007' }],
@@ -73,7 +75,15 @@ describe('parseChallenge', () => {
 describe('error classes', () => {
   it.each(OKTA_ERROR_CODES.map((c) => [c]))('%s is classified', (code) => {
     const e = new OktaError(code, 'x');
-    const transient = ['okta_server_error', 'okta_network', 'okta_bad_response', 'okta_page_too_large', 'okta_response_too_large'].includes(code);
+    const transient = [
+      'okta_server_error',
+      'okta_network',
+      'okta_bad_response',
+      'okta_page_too_large',
+      'okta_response_too_large',
+      'okta_invalid_dpop_proof',
+      'okta_use_dpop_nonce',
+    ].includes(code);
     expect(isTransient(e)).toBe(transient);
     expect(wantsSmallerPage(e)).toBe(code === 'okta_page_too_large' || code === 'okta_response_too_large');
   });

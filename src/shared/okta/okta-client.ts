@@ -1,6 +1,6 @@
 import { bucketOf, type OktaBucket } from './buckets.js';
 import type { OktaCredentials } from './okta-credentials.js';
-import { errorFromApiResponse } from './okta-error-from-response.js';
+import { errorFromApiResponse, parseChallenge } from './okta-error-from-response.js';
 import { OktaError, isOktaError } from './okta-errors.js';
 import type { OktaHttp, OktaResponse } from './okta-http.js';
 import { nextPageUrl } from './pagination.js';
@@ -89,9 +89,11 @@ export interface OktaClientDeps {
 }
 
 /**
- * The Okta API client: budget → token → call → typed result. The one failure it retries itself is
- * a `401 invalid_token` (expired or revoked): it evicts exactly that token and tries once more
- * with a fresh one. Every other failure is retried by the queue, and only there.
+ * The Okta API client: budget → token → call → typed result. The failures it retries itself are
+ * answers about how the token was presented, each once: a `401 invalid_token` (expired or
+ * revoked) evicts exactly that token and tries with a fresh one; with DPoP, a `401 use_dpop_nonce`
+ * retries with the nonce sent (kept for the origin), and a `400 invalid_dpop_proof` with a fresh
+ * proof (OKTA-FACTS "DPoP on API calls"). Every other failure is retried by the queue, and only there.
  */
 export function createOktaClient(deps: OktaClientDeps): OktaClient {
   // Per origin: each org's `Date` headers pin its clock against ours (see ServerClock).
@@ -147,7 +149,12 @@ interface Call {
 async function fetchPage(call: Call, token: AccessToken): Promise<OktaPage> {
   const { target, stats } = call;
   const path = target.pathname;
-  const { res, reading } = await exchange(call, token);
+  const retried = { nonce: false, proof: false };
+  let { res, reading } = await exchange(call, token);
+  while (token.type === 'DPoP' && (await dpopRetry(call, res, retried))) {
+    stats.retries++;
+    ({ res, reading } = await exchange(call, token));
+  }
   if (res.status !== 200) {
     if (res.status === 429) stats.rateLimited++;
     const limit = Number(target.searchParams.get('limit') ?? Number.NaN);
@@ -169,6 +176,28 @@ async function fetchPage(call: Call, token: AccessToken): Promise<OktaPage> {
     throw new OktaError('okta_bad_response', `${path} answered ${items.length} items to a page of at most ${allowed}`, { path, status: res.status });
   }
   return { items, nextUrl: nextPageUrl(target, res.headers.link, items.length) };
+}
+
+/**
+ * DPoP answers worth one more try (each at most once per page): a demanded nonce (kept for the
+ * origin, so later proofs carry it) and a refused proof (the next exchange signs a fresh one).
+ * A nonce sent on any answer is kept: Okta rotates them.
+ */
+async function dpopRetry(call: Call, res: OktaResponse, retried: { nonce: boolean; proof: boolean }): Promise<boolean> {
+  const raw = res.headers['dpop-nonce'];
+  const nonce = Array.isArray(raw) ? raw[0] : raw;
+  if (nonce) await call.deps.tokens.rememberApiNonce?.(call.creds, nonce);
+  if (res.status !== 400 && res.status !== 401) return false;
+  const error = parseChallenge(res.headers['www-authenticate']).error;
+  if (error === 'use_dpop_nonce' && nonce && !retried.nonce) {
+    retried.nonce = true;
+    return true;
+  }
+  if (error === 'invalid_dpop_proof' && !retried.proof) {
+    retried.proof = true;
+    return true;
+  }
+  return false;
 }
 
 /** One request under a budget lease: acquire, send, release with what the answer said about the window. */

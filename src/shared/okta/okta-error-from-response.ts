@@ -42,6 +42,15 @@ export function errorFromApiResponse(res: OktaResponse, path: string, requestedL
     const at = retryAt ?? rl?.resetAtMs;
     return new OktaError('okta_rate_limited', `rate limit reached on ${path}`, { ...ctx, ...(at === undefined ? {} : { retryAt: at }) });
   }
+  // DPoP on API calls (OKTA-FACTS): a refused proof is a 400, a demanded nonce a 401; neither
+  // means the token is bad, so neither may evict it.
+  if (challenge.error === 'invalid_dpop_proof' && (status === 400 || status === 401)) {
+    const why = challenge.error_description ? `: ${challenge.error_description}` : '';
+    return new OktaError('okta_invalid_dpop_proof', `DPoP proof refused on ${path}${why}`, { ...ctx, oktaCode: ctx.oktaCode ?? 'invalid_dpop_proof' });
+  }
+  if (challenge.error === 'use_dpop_nonce' && (status === 400 || status === 401)) {
+    return new OktaError('okta_use_dpop_nonce', `Okta demands a DPoP nonce on ${path}`, { ...ctx, oktaCode: ctx.oktaCode ?? 'use_dpop_nonce' });
+  }
   if (status === 401) {
     const why = challenge.error_description ?? challenge.error ?? body.errorSummary;
     return new OktaError('okta_invalid_token', `access token rejected on ${path}${why ? `: ${why}` : ''}`, {

@@ -22,6 +22,8 @@ export const OKTA_ERROR_CODES = [
   'okta_bad_response', // unparsable or undecodable body
   'okta_redirect', // a 3xx: never followed (a token must not travel to another URL)
   'okta_pagination_loop', // the same `next` cursor twice
+  'okta_invalid_dpop_proof', // 400 DPoP error="invalid_dpop_proof" on an API call, again after a fresh proof: retry later
+  'okta_use_dpop_nonce', // 401 DPoP error="use_dpop_nonce" again after retrying with the nonce sent: retry later
 ] as const;
 export type OktaErrorCode = (typeof OKTA_ERROR_CODES)[number];
 
@@ -61,7 +63,9 @@ export function isTransient(error: OktaError): boolean {
     error.code === 'okta_network' ||
     error.code === 'okta_bad_response' ||
     error.code === 'okta_page_too_large' ||
-    error.code === 'okta_response_too_large'
+    error.code === 'okta_response_too_large' ||
+    error.code === 'okta_invalid_dpop_proof' ||
+    error.code === 'okta_use_dpop_nonce'
   );
 }
 

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TenantId } from '../ids.js';
+import { DpopApiNonces } from './dpop-api-nonces.js';
 import { dpopProof } from './dpop-proof.js';
 import type { OktaCredentials } from './okta-credentials.js';
 import type { OktaHttp } from './okta-http.js';
@@ -17,8 +18,13 @@ export interface TokenProvider {
   get(creds: OktaCredentials, scopes: readonly string[]): Promise<{ token: AccessToken; fetched: boolean }>;
   /** Drops exactly `token` (if it is still the cached one) after Okta rejected it. */
   invalidate(creds: OktaCredentials, token: AccessToken): Promise<void>;
-  /** Headers that present `token` on one API request (`Authorization`, plus a fresh `DPoP` proof for DPoP tokens). */
+  /**
+   * Headers that present `token` on one API request (`Authorization`, plus a fresh `DPoP` proof
+   * for DPoP tokens, carrying the origin's resource-server nonce once one is known).
+   */
   headersFor(creds: OktaCredentials, token: AccessToken, method: string, url: string): Promise<Record<string, string>>;
+  /** Keeps the `DPoP-Nonce` an API answer sent, for every later proof to that origin (cluster-wide). */
+  rememberApiNonce?(creds: OktaCredentials, nonce: string): Promise<void>;
 }
 
 /** One thing the token service did, for metrics (counts and latency). */
@@ -73,7 +79,8 @@ type Got = { token: AccessToken; fetched: boolean };
  * - L2: `{prefix}:token:<tenantId>:<sorted scopes>` in Redis, AES-GCM under the credentials keyring
  *   (AAD binds tenant, origin, client, scopes), TTL = expiry − skew; readers take the expiry from
  *   the key's PTTL, so workers need not agree on the time. `…:lock` and `…:failed` sit beside it,
- *   and the tenant's DPoP nonce at `{prefix}:token:<tenantId>:#dpop-nonce` (all purged with the tenant).
+ *   the tenant's DPoP nonce at `{prefix}:token:<tenantId>:#dpop-nonce` and the API's (resource
+ *   server's) at `…:#dpop-api-nonce|<origin>` (all purged with the tenant).
  * - Miss: read L2; else `SET lock NX PX` (random value, kept alive while the fetch runs, released
  *   by Lua compare-and-delete) and fetch; the other processes poll L2 (10 ms doubling to 50 ms).
  *   A dead holder costs at most the lock TTL. A failed fetch is shared under `…:failed` for a
@@ -92,6 +99,7 @@ class TokenService implements TokenProvider {
   private readonly o: typeof DEFAULTS;
   private readonly shared: SharedTokenCache | undefined;
   private readonly fetchToken: TokenFetcher;
+  private readonly apiNonces: DpopApiNonces;
   private readonly l1 = new Map<string, L1Entry>();
   private readonly loads = new Map<string, Promise<Got>>();
   private readonly refreshing = new Set<string>();
@@ -103,6 +111,7 @@ class TokenService implements TokenProvider {
     this.o = { ...DEFAULTS, ...rest };
     this.shared = options.shared ? new SharedTokenCache(options.shared, this.timing) : undefined;
     this.fetchToken = createTokenFetcher(http, this.shared);
+    this.apiNonces = new DpopApiNonces(this.shared);
   }
 
   async get(creds: OktaCredentials, scopes: readonly string[]): Promise<Got> {
@@ -137,7 +146,13 @@ class TokenService implements TokenProvider {
     if (new URL(url).origin !== creds.origin) throw new OktaError('okta_bad_response', 'refusing to send a token to another origin');
     if (token.type !== 'DPoP') return { authorization: `Bearer ${token.value}` };
     if (!token.dpopKey) throw new OktaError('okta_invalid_token', 'a DPoP token without its key cannot be presented');
-    return { authorization: `DPoP ${token.value}`, dpop: await dpopProof(token.dpopKey, method, url, { accessToken: token.value }) };
+    const nonce = await this.apiNonces.get(creds);
+    const extra = nonce === undefined ? { accessToken: token.value } : { accessToken: token.value, nonce };
+    return { authorization: `DPoP ${token.value}`, dpop: await dpopProof(token.dpopKey, method, url, extra) };
+  }
+
+  rememberApiNonce(creds: OktaCredentials, nonce: string): Promise<void> {
+    return this.apiNonces.remember(creds, nonce);
   }
 
   /** Per-process mode: single flight only. */

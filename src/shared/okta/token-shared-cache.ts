@@ -37,6 +37,11 @@ export function nonceKey(queuePrefix: string, tenantId: TenantId): string {
   return `${keyPrefix(queuePrefix)}:token:${tenantId}:#dpop-nonce`;
 }
 
+/** The resource server's DPoP nonce for one origin (API calls; not the token endpoint's). */
+export function apiNonceKey(queuePrefix: string, tenantId: TenantId, origin: string): string {
+  return `${keyPrefix(queuePrefix)}:token:${tenantId}:#dpop-api-nonce|${origin}`;
+}
+
 /**
  * Associated data of a cached token: the ciphertext only decrypts for the same tenant, origin,
  * client, credential version and scope set, so a tenant whose domain, client or secret changed
@@ -145,6 +150,14 @@ export class SharedTokenCache {
 
   async writeNonce(tenantId: TenantId, nonce: string, ttlMs: number): Promise<void> {
     await this.o.redis.set(nonceKey(this.o.queuePrefix, tenantId), nonce, 'PX', ttlMs);
+  }
+
+  async readApiNonce(tenantId: TenantId, origin: string): Promise<string | undefined> {
+    return (await this.o.redis.get(apiNonceKey(this.o.queuePrefix, tenantId, origin))) ?? undefined;
+  }
+
+  async writeApiNonce(tenantId: TenantId, origin: string, nonce: string, ttlMs: number): Promise<void> {
+    await this.o.redis.set(apiNonceKey(this.o.queuePrefix, tenantId, origin), nonce, 'PX', ttlMs);
   }
 
   /** A value written for other credentials, under a retired key, or of the wrong kind reads as a miss. */

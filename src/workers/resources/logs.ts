@@ -1,7 +1,6 @@
 import type { ObjectWrite } from '../../shared/store/sync-store.js';
+import { logsSince } from './log-retention.js';
 import { type ResourceSync, listUrl } from './resource-sync.js';
-
-const DAY_MS = 86_400_000;
 
 /**
  * The System Log as a polling query: `since` without `until`, ordered by persistence time. The
@@ -14,18 +13,18 @@ export const logsSync: ResourceSync = {
   resource: 'logs',
   type: 'log_event',
   pageSize: 1000,
-  firstUrl({ origin, watermark, limit, now, logFirstSyncDays }) {
+  firstUrl({ origin, watermark, limit, now, logFirstSyncDays, warn }) {
     if (watermark && watermark.startsWith(`${origin}/api/v1/logs?`)) return watermark;
-    const since = new Date(now - logFirstSyncDays * DAY_MS).toISOString();
-    return listUrl(origin, '/api/v1/logs', { since, limit: String(limit) });
+    return listUrl(origin, '/api/v1/logs', { since: logsSince(now, logFirstSyncDays, warn), limit: String(limit) });
   },
-  toObjects: (events) => events.map(logEventObject),
+  toObjects: (events) => events.flatMap(logEventObject),
   sweepTypes: [],
   polling: true,
 };
 
-function logEventObject(event: unknown): ObjectWrite {
-  const e = event as { uuid?: unknown; published?: unknown };
-  if (typeof e?.uuid !== 'string' || e.uuid.length === 0) throw new TypeError('System Log event without a uuid');
-  return { oktaId: e.uuid, data: event, oktaLastUpdated: typeof e.published === 'string' ? e.published : null };
+/** An event without a `uuid` cannot be keyed: skipped (the page step records a run warning). */
+function logEventObject(event: unknown): ObjectWrite[] {
+  const e = event as { uuid?: unknown; published?: unknown } | null;
+  if (typeof e?.uuid !== 'string' || e.uuid.length === 0) return [];
+  return [{ oktaId: e.uuid, data: event, oktaLastUpdated: typeof e.published === 'string' ? e.published : null }];
 }

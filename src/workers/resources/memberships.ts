@@ -1,5 +1,5 @@
 import { usersCountOf } from './groups.js';
-import { type ResourceSync, idAndLastUpdated, incrementalSince, listUrl } from './resource-sync.js';
+import { type ResourceSync, idAndLastUpdated, idsOf, incrementalSince, listUrl } from './resource-sync.js';
 
 /**
  * Group memberships, `${groupId}:${userId}`. Okta has no incremental endpoint for them: the run
@@ -25,23 +25,20 @@ export const membershipsSync: ResourceSync = {
   nextWatermark: ({ startedAt }) => startedAt,
   fanOut: {
     type: 'membership',
-    // Okta's maximum for group members; a 500 on a big page halves it.
-    pageSize: 1000,
+    // The page size Okta's spec recommends for group members (it names no maximum); a 500 halves it.
+    pageSize: 200,
     children(groups) {
       const list: string[] = [];
       const empty: string[] = [];
       for (const group of groups) {
-        const { id } = idAndLastUpdated(group);
-        (usersCountOf(group) === 0 ? empty : list).push(id);
+        const id = idAndLastUpdated(group)?.id;
+        if (id !== undefined) (usersCountOf(group) === 0 ? empty : list).push(id);
       }
       return { list, empty };
     },
     childUrl: (origin, groupId, limit) => listUrl(origin, `/api/v1/groups/${encodeURIComponent(groupId)}/users`, { limit: String(limit) }),
     toObjects: (groupId, users) =>
-      users.map((user) => {
-        const { id } = idAndLastUpdated(user);
-        return { oktaId: `${groupId}:${id}`, data: { groupId, userId: id }, oktaLastUpdated: null };
-      }),
+      idsOf(users).map((id) => ({ oktaId: `${groupId}:${id}`, data: { groupId, userId: id }, oktaLastUpdated: null })),
     sweepsParentInIncremental: true,
   },
 };

@@ -58,6 +58,8 @@ export interface FirstPageContext {
   now: number;
   /** How far back a first System Log sync starts (`OKTA_SYNC_LOG_FIRST_SYNC_DAYS`). */
   logFirstSyncDays: number;
+  /** Records a run warning (an adjusted request, say); optional so callers without a run can omit it. */
+  warn?(message: string): void;
 }
 
 /** Incremental windows overlap this much: Okta's search is eventually consistent and clocks drift. */
@@ -69,19 +71,36 @@ export function incrementalSince(mode: SyncMode, watermark: string | undefined):
   return new Date(Number.isFinite(ms) ? ms : 0).toISOString();
 }
 
-/** Okta objects carry `id` and usually `lastUpdated`; anything else is a bad response. */
-export function idAndLastUpdated(item: unknown): { id: string; lastUpdated: string | null } {
-  const o = item as { id?: unknown; lastUpdated?: unknown };
-  if (typeof o?.id !== 'string' || o.id.length === 0) throw new TypeError('Okta item without an id');
+/**
+ * An Okta object's `id` and `lastUpdated`, or undefined without an id. The spec marks no field
+ * required, so an item without one is skipped (and the page step records a run warning) rather
+ * than failing the run: one odd object must not cost the customer the whole sync.
+ */
+export function idAndLastUpdated(item: unknown): { id: string; lastUpdated: string | null } | undefined {
+  const o = item as { id?: unknown; lastUpdated?: unknown } | null;
+  if (typeof o?.id !== 'string' || o.id.length === 0) return undefined;
   return { id: o.id, lastUpdated: typeof o.lastUpdated === 'string' ? o.lastUpdated : null };
 }
 
-/** Items as stored objects keyed by their Okta id. */
+/** The ids of the items that have one, in order. */
+export function idsOf(items: unknown[]): string[] {
+  return items.flatMap((item) => idAndLastUpdated(item)?.id ?? []);
+}
+
+/** Items as stored objects keyed by their Okta id (items without one are left out). */
 export function byOktaId(items: unknown[]): ObjectWrite[] {
-  return items.map((item) => {
-    const { id, lastUpdated } = idAndLastUpdated(item);
-    return { oktaId: id, data: item, oktaLastUpdated: lastUpdated };
+  return items.flatMap((item) => {
+    const key = idAndLastUpdated(item);
+    return key ? [{ oktaId: key.id, data: item, oktaLastUpdated: key.lastUpdated }] : [];
   });
+}
+
+/** How many items lack their key (`id`; `uuid` for System Log events). */
+export function itemsWithoutKey(items: unknown[], key: 'id' | 'uuid'): number {
+  return items.filter((item) => {
+    const value = (item as Record<string, unknown> | null)?.[key];
+    return typeof value !== 'string' || value.length === 0;
+  }).length;
 }
 
 /**

@@ -14,7 +14,7 @@ import {
   type RateDenial,
 } from '../../../src/shared/okta/okta-client.js';
 import type { OktaCredentials } from '../../../src/shared/okta/okta-credentials.js';
-import { isOktaError } from '../../../src/shared/okta/okta-errors.js';
+import { isOktaError, isTransient } from '../../../src/shared/okta/okta-errors.js';
 import { createOktaHttp, type OktaHttp } from '../../../src/shared/okta/okta-http.js';
 import { createRedisRateBudget } from '../../../src/shared/okta/rate-budget.js';
 import type { AccessToken } from '../../../src/shared/okta/token-request.js';
@@ -309,5 +309,74 @@ describe('okta client with the Redis budget against the simulator', () => {
     expect(stats.maxInFlight).toBeLessThanOrEqual(6);
     for (const w of stats.windows.users) expect(w.used).toBeLessThanOrEqual(w.limit);
     expect(Math.max(...stats.windows.users.map((w) => w.used))).toBe(30);
+  });
+});
+
+describe('DPoP answers on API calls', () => {
+  /** A DPoP token whose proofs say which nonce they carry; records nonces remembered for the origin. */
+  function dpopTokens(): TokenProvider & { remembered: string[]; proofs: number } {
+    const token: AccessToken = { value: 'd1', type: 'DPoP', expiresAt: Date.now() + 3_600_000, lifetimeMs: 3_600_000, scope: 'okta.users.read' };
+    let nonce: string | undefined;
+    const out = {
+      remembered: [] as string[],
+      proofs: 0,
+      async get() {
+        return { token, fetched: false };
+      },
+      async invalidate() {},
+      async headersFor() {
+        out.proofs++;
+        return { authorization: 'DPoP d1', dpop: `proof-${out.proofs}-${nonce ?? 'none'}` };
+      },
+      async rememberApiNonce(_creds: OktaCredentials, n: string) {
+        nonce = n;
+        out.remembered.push(n);
+      },
+    };
+    return out;
+  }
+
+  it('401 use_dpop_nonce: retries once with the nonce sent and keeps it for the origin', async () => {
+    server.handler = (req, res) => {
+      if (!String(req.headers.dpop).endsWith('-n1')) {
+        res.writeHead(401, { 'www-authenticate': 'DPoP error="use_dpop_nonce", error_description="Resource server requires nonce in DPoP proof."', 'dpop-nonce': 'n1' });
+        res.end();
+        return;
+      }
+      res.writeHead(200);
+      res.end('[{"id":"a"}]');
+    };
+    const tokens = dpopTokens();
+    const stats = emptyStats();
+    const got = await page(client({ tokens }), '/api/v1/users', stats);
+    expect(got.items).toEqual([{ id: 'a' }]);
+    expect(tokens.remembered).toEqual(['n1']);
+    expect(server.requests.map((r) => r.headers.dpop)).toEqual(['proof-1-none', 'proof-2-n1']);
+    expect(stats).toMatchObject({ requests: 2, retries: 1 });
+  });
+
+  it('400 invalid_dpop_proof (no body): one fresh proof and one retry, then a retryable okta_invalid_dpop_proof; the token is kept', async () => {
+    let refuse = 1;
+    server.handler = (_req, res) => {
+      if (refuse-- > 0) {
+        res.writeHead(400, { 'www-authenticate': 'DPoP algs="RS256 ES256", error="invalid_dpop_proof", error_description="The DPoP proof is stale."' });
+        res.end();
+        return;
+      }
+      res.writeHead(200);
+      res.end('[]');
+    };
+    const tokens = dpopTokens();
+    expect((await page(client({ tokens }), '/api/v1/users')).items).toEqual([]);
+    expect(server.requests.map((r) => r.headers.dpop)).toEqual(['proof-1-none', 'proof-2-none']);
+
+    server.requests.length = 0;
+    refuse = 5;
+    const stats = emptyStats();
+    const e = await failure(page(client({ tokens }), '/api/v1/users', stats));
+    expect(e.code).toBe('okta_invalid_dpop_proof');
+    expect(isTransient(e)).toBe(true);
+    expect(server.requests).toHaveLength(2);
+    expect(stats).toMatchObject({ requests: 2, retries: 1 });
   });
 });

@@ -67,7 +67,7 @@ describe('groups', () => {
     const first = await apiGet(org, `/api/v1/groups/${everyone.id}/users`, token);
     expect(first.json<unknown[]>()).toHaveLength(1000);
     expect(nextLink(first)).toBeDefined();
-    expect(sim.org(0).stats().requestsByBucket.other?.['200']).toBeGreaterThan(0);
+    expect(sim.org(0).stats().requestsByBucket.groups?.['200']).toBeGreaterThan(0);
     const { items, pages } = await listAll<{ id: string }>(org, `/api/v1/groups/${everyone.id}/users?limit=200`, token);
     expect(pages).toBe(Math.ceil(items.length / 200));
     expect(items.map((u) => u.id).sort()).toEqual(membersOf(everyone.id).sort());
@@ -79,12 +79,15 @@ describe('groups', () => {
 });
 
 describe('apps', () => {
-  it('lists apps 20 per page by default and filters by status', async () => {
+  it('lists apps 20 per page by default, INACTIVE ones only with includeNonDeleted=true, and filters by status', async () => {
     const truth = sim.org(0).truth();
-    const first = await apiGet(org, '/api/v1/apps', token);
+    expect(truth.apps.some((a) => a.status === 'INACTIVE')).toBe(true);
+    const first = await apiGet(org, '/api/v1/apps?includeNonDeleted=true', token);
     expect(first.json<App[]>()).toHaveLength(20);
-    const { items } = await listAll<App>(org, '/api/v1/apps', token);
+    const { items } = await listAll<App>(org, '/api/v1/apps?includeNonDeleted=true', token);
     expect(items.map((a) => a.id)).toEqual(truth.apps.map((a) => a.id));
+    const plain = await listAll<App>(org, '/api/v1/apps', token);
+    expect(plain.items.map((a) => a.id)).toEqual(truth.apps.filter((a) => a.status === 'ACTIVE').map((a) => a.id));
     const active = await listAll<App>(org, `/api/v1/apps?filter=${q('status eq "ACTIVE"')}`, token);
     expect(active.items.length).toBe(truth.apps.filter((a) => a.status === 'ACTIVE').length);
   });

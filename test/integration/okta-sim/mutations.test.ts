@@ -144,7 +144,7 @@ describe('stats', () => {
     await apiGet(org, '/api/v1/users/00uNobody00000000000', token);
     await apiGet(org, '/api/v1/logs', 'not-a-token');
     const stats = await admin<Record<string, unknown>>(org, 'stats');
-    expect(bucketOf(stats)).toEqual({ users: { '200': 2 }, groups: { '200': 1 }, other: { '404': 1 }, logs: { '401': 1 } });
+    expect(bucketOf(stats)).toEqual({ users: { '200': 2 }, groups: { '200': 1 }, user_by_id: { '404': 1 }, logs: { '401': 1 } });
     expect(stats['apiRequests']).toBe(5);
     expect(stats['rateLimited']).toBe(0);
     expect(stats['maxInFlight']).toBeGreaterThanOrEqual(1);

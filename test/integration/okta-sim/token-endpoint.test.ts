@@ -129,7 +129,10 @@ describe('DPoP', () => {
     const asBearer = await apiGet(org, '/api/v1/users', token);
     expect(asBearer.status).toBe(401);
     const badAth = await http(htu, { headers: { authorization: `DPoP ${token}`, dpop: await dpopProof(key, { htm: 'GET', htu, ath: 'AAAA' }) } });
-    expect(badAth.status).toBe(401);
+    // A bad proof on an API call is 400 invalid_dpop_proof, usually with no body (OKTA-FACTS).
+    expect(badAth.status).toBe(400);
+    expect(header(badAth, 'www-authenticate')).toContain('error="invalid_dpop_proof"');
+    expect(badAth.text).toBe('');
     const otherKey = await dpopKey();
     const stolen = await http(htu, { headers: { authorization: `DPoP ${token}`, dpop: await dpopProof(otherKey, { htm: 'GET', htu, ath }) } });
     expect(stolen.status).toBe(401);

@@ -9,7 +9,7 @@ import { putTenant } from '../../../src/producer/tenant-service.js';
 import { generateKeySpec, type Keyring, parseKeyring } from '../../../src/shared/crypto.js';
 import { asTenantId, newRunId, type TenantId } from '../../../src/shared/ids.js';
 import { type PageJob, pageJobId } from '../../../src/shared/jobs.js';
-import { createOktaClient, emptyStats } from '../../../src/shared/okta/okta-client.js';
+import { type OktaClient, createOktaClient, emptyStats } from '../../../src/shared/okta/okta-client.js';
 import { credentialsOf } from '../../../src/shared/okta/okta-credentials.js';
 import { createOktaHttp, type OktaHttp } from '../../../src/shared/okta/okta-http.js';
 import { createTokenService } from '../../../src/shared/okta/token-service.js';
@@ -58,7 +58,7 @@ afterAll(async () => {
 });
 
 /** A run and a queue stand-in for driving its jobs by hand. */
-async function harness(resource: Resource, mode: SyncMode, failEnqueueAt?: number) {
+async function harness(resource: Resource, mode: SyncMode, failEnqueueAt?: number, wrapOkta: (okta: OktaClient) => OktaClient = (okta) => okta) {
   const prefix = `{t-steps-${randomBytes(4).toString('hex')}}`;
   const { run } = await store.createRunUnlessActive({
     runId: newRunId(), tenantId, resource, mode, status: 'queued', createdAt: new Date().toISOString(),
@@ -70,7 +70,7 @@ async function harness(resource: Resource, mode: SyncMode, failEnqueueAt?: numbe
   let finished = 0;
   const deps: PageStepDeps = {
     store,
-    okta: createOktaClient({ http, tokens: createTokenService(http) }),
+    okta: wrapOkta(createOktaClient({ http, tokens: createTokenService(http) })),
     fanOut: createFanOut(redis, prefix, { window: WINDOW }),
     finisher: createRunFinisher({ store, onFinished: () => finished++ }),
     logFirstSyncDays: 7,
@@ -106,6 +106,34 @@ async function memberships(includeDeleted = false) {
   const page = await store.listObjects({ tenantId, type: 'membership', limit: 100_000, includeDeleted });
   return page.items;
 }
+
+/** The real client, with the first item of every page stripped of `key` (Okta marks no field required). */
+const stripping = (key: 'id' | 'uuid') => (okta: OktaClient): OktaClient => ({
+  async getPage(...args) {
+    const page = await okta.getPage(...args);
+    const [first, ...rest] = page.items as Record<string, unknown>[];
+    if (!first) return page;
+    const { [key]: _gone, ...keyless } = first;
+    return { ...page, items: [keyless, ...rest] };
+  },
+});
+
+describe('items without their key', () => {
+  it.each([
+    ['users', 'id', 'user', 'skipped users items without an id from Okta'],
+    ['memberships', 'id', 'membership', 'skipped membership items without an id from Okta'],
+    ['logs', 'uuid', 'log_event', 'skipped logs items without a uuid from Okta'],
+  ] as const)('%s: an item without its %s is skipped and the run succeeds with a warning', async (resource, key, type, warning) => {
+    const h = await harness(resource, 'full', undefined, stripping(key));
+    while (h.queue.length > 0) await h.step(h.queue.shift()!);
+    const run = await h.final();
+    expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
+    expect(run.warnings).toContain(warning);
+    const stored = (await store.listObjects({ tenantId, type, limit: 100_000, includeDeleted: false })).items;
+    expect(stored.length).toBeGreaterThan(0);
+    expect(run.counters.objects).toBeGreaterThan(0);
+  });
+});
 
 describe('page step', () => {
   it('fans out at most WINDOW member chains at once; every job run twice changes nothing', async () => {

@@ -43,7 +43,7 @@ export class CliContext {
 
   redis(): Redis {
     if (!this.redisC) {
-      const redis = createRedis(this.config.redisUrl, { maxRetriesPerRequest: 3 });
+      const redis = createRedis(this.config.redis, { maxRetriesPerRequest: 3 });
       this.redisC = redis;
       this.releasers.push(() => redis.quit().catch(() => redis.disconnect()));
     }

@@ -71,7 +71,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     const keyring = parseKeyring(config.encryptionKeys);
     const store = instrumentStore(await openStore(config.storeUrl), metrics);
     releasers.push(() => store.close());
-    const redis = createRedis(config.redisUrl);
+    const redis = createRedis(config.redis);
     releasers.push(() => closeRedis(redis));
     redis.on('error', redisErrorLogger(logger));
     redisStatus = () => redis.status;

@@ -49,7 +49,7 @@ export async function startApi(config: Config, options: StartApiOptions = {}): P
   try {
     const store = await openStore(config.storeUrl);
     releasers.push(() => store.close());
-    const redis = createRedis(config.redisUrl);
+    const redis = createRedis(config.redis);
     releasers.push(() => redis.quit().catch(() => redis.disconnect()));
     const policy = await evictionPolicyProblem(redis);
     if (policy) logger.warn({ policy }, 'Redis maxmemory-policy is not noeviction: BullMQ may lose jobs');

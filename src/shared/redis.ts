@@ -41,6 +41,12 @@ export function primaries(redis: Redis): SingleRedis[] {
   return redis instanceof Cluster ? redis.nodes('master') : [redis];
 }
 
+/** The variable that configured this connection, for one-line errors. */
+export function redisVariable(redis: Redis): 'REDIS_CLUSTER_NODES' | 'REDIS_SENTINELS' | 'REDIS_URL' {
+  if (redis instanceof Cluster) return 'REDIS_CLUSTER_NODES';
+  return redis.options.sentinels ? 'REDIS_SENTINELS' : 'REDIS_URL';
+}
+
 /** BullMQ needs `noeviction`; returns the policy when it is something else (managed Redis may refuse CONFIG). */
 export async function evictionPolicyProblem(redis: Redis): Promise<string | undefined> {
   try {

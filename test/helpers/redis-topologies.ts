@@ -56,13 +56,19 @@ export interface RedisClusterFixture {
   masters: RedisNodeProcess[];
   /** `DBSIZE` of each master, in start order. */
   dbsizes(): Promise<number[]>;
+  /** SIGKILLs master i, waits `downMs`, starts it again on its port and dir (AOF replays), waits for `cluster_state:ok`. */
+  restartMaster(i: number, downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** N masters without replicas, slots spread by `redis-cli --cluster create`; resolves once every node says `cluster_state:ok`. */
-export async function startRedisCluster(masters = 3): Promise<RedisClusterFixture> {
+/**
+ * N masters without replicas, slots spread by `redis-cli --cluster create`; resolves once every node
+ * says `cluster_state:ok`. `aof`: every write fsynced, so a master can be restarted without loss.
+ */
+export async function startRedisCluster(masters = 3, options: { aof?: boolean } = {}): Promise<RedisClusterFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'okta-sync-redis-cluster-'));
   const nodes: RedisNodeProcess[] = [];
+  const argsOf: string[][] = [];
   try {
     for (let i = 0; i < masters; i++) {
       const [port, busPort] = [await freePort(), await freePort()];
@@ -70,6 +76,8 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterFixtur
       mkdirSync(nodeDir);
       const args = ['--port', String(port), ...BASE_ARGS, '--dir', nodeDir, '--cluster-enabled', 'yes', '--cluster-port', String(busPort)];
       args.push('--cluster-config-file', join(nodeDir, 'nodes.conf'), '--cluster-node-timeout', '5000');
+      if (options.aof) args.push('--appendonly', 'yes', '--appendfsync', 'always');
+      argsOf.push(args);
       nodes.push(await startServer(args, port));
     }
     const create = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], {
@@ -77,9 +85,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterFixtur
       timeout: 60_000,
     });
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}${create.stderr}`);
-    for (const n of nodes) {
-      await waitFor(async () => (await clusterState(n.port)) === 'ok', 30_000, `cluster_state:ok on ${n.port}`);
-    }
+    await clusterOk(nodes);
   } catch (error) {
     await stopAll(nodes, dir);
     throw error;
@@ -88,8 +94,21 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterFixtur
     nodesVar: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
     masters: nodes,
     dbsizes: () => Promise.all(nodes.map((n) => direct(n.port, (c) => c.dbsize()))),
+    restartMaster: async (i, downMs) => {
+      const node = nodes[i];
+      const args = argsOf[i];
+      if (!node || !args) throw new Error(`no master ${i}`);
+      await node.kill();
+      await new Promise((r) => setTimeout(r, downMs));
+      nodes[i] = await startServer(args, node.port);
+      await clusterOk(nodes);
+    },
     stop: () => stopAll(nodes, dir),
   };
+}
+
+async function clusterOk(nodes: RedisNodeProcess[]): Promise<void> {
+  for (const n of nodes) await waitFor(async () => (await clusterState(n.port)) === 'ok', 60_000, `cluster_state:ok on ${n.port}`);
 }
 
 async function clusterState(port: number): Promise<string | undefined> {

@@ -41,6 +41,13 @@ async function startServer(args: string[], port: number, bin = 'redis-server'): 
   return { port, child, kill };
 }
 
+/** A node's own dir: a replica writes the primary's RDB there during its first sync. */
+function mkDir(parent: string, name: string): string {
+  const path = join(parent, name);
+  mkdirSync(path);
+  return path;
+}
+
 function info(port: number, section: string): Promise<string> {
   return direct(port, (c) => c.info(section));
 }
@@ -144,10 +151,10 @@ export async function startRedisSentinel(): Promise<RedisSentinelFixture> {
   const nodes: RedisNodeProcess[] = [];
   try {
     const primaryPort = await freePort();
-    const primary = await startServer(['--port', String(primaryPort), ...BASE_ARGS], primaryPort);
+    const primary = await startServer(['--port', String(primaryPort), ...BASE_ARGS, '--dir', mkDir(dir, 'primary')], primaryPort);
     nodes.push(primary);
     const replicaPort = await freePort();
-    const replica = await startServer(['--port', String(replicaPort), ...BASE_ARGS, '--replicaof', '127.0.0.1', String(primary.port)], replicaPort);
+    const replica = await startServer(['--port', String(replicaPort), ...BASE_ARGS, '--dir', mkDir(dir, 'replica'), '--replicaof', '127.0.0.1', String(primary.port)], replicaPort);
     nodes.push(replica);
     await waitFor(async () => /master_link_status:up/.test(await info(replicaPort, 'replication').catch(() => '')), 30_000, 'replica in sync');
     const sentinelPorts: number[] = [];

@@ -5,7 +5,8 @@ import { createLogger, type Logger } from '../shared/logger.js';
 import type { DomainPolicy } from '../shared/okta/okta-domain.js';
 import { openSyncQueue } from '../shared/queue.js';
 import { OktaSyncError } from '../shared/errors.js';
-import { closeRedisConnection, createRedis, type Redis } from '../shared/redis.js';
+import { closeRedisConnection, createRedis, type Redis, redisVariable } from '../shared/redis.js';
+import type { RedisTarget } from '../shared/redis-target.js';
 import { openStore } from '../shared/store/open-store.js';
 import type { SyncStore } from '../shared/store/sync-store.js';
 import { runReleasers } from '../shared/releasers.js';
@@ -46,13 +47,13 @@ export class CliContext {
 
   /**
    * Redis, once it answers: a command never hangs on an unreachable Redis, it fails within
-   * `REDIS_CONNECT_TIMEOUT_MS` with one line naming REDIS_URL (exit 1) before it writes anything.
+   * `REDIS_CONNECT_TIMEOUT_MS` with one line naming its variable (REDIS_URL, REDIS_CLUSTER_NODES or REDIS_SENTINELS) (exit 1) before it writes anything.
    */
   redis(): Promise<Redis> {
     if (!this.redisP) {
-      const redis = createRedis(this.config.redisUrl, { maxRetriesPerRequest: 3, connectTimeout: REDIS_CONNECT_TIMEOUT_MS });
+      const redis = createRedis(this.config.redis, { maxRetriesPerRequest: 3, connectTimeout: REDIS_CONNECT_TIMEOUT_MS });
       this.releasers.push(() => closeRedisConnection(redis));
-      this.redisP = whenReady(redis, this.config.redisUrl);
+      this.redisP = whenReady(redis, this.config.redis);
     }
     return this.redisP;
   }
@@ -75,8 +76,15 @@ export class CliContext {
 /** How long a CLI command waits for Redis to answer before it gives up (exit 1). */
 const REDIS_CONNECT_TIMEOUT_MS = 3_000;
 
-/** Resolves once `redis` is ready; rejects naming REDIS_URL (host and port, never a password) otherwise. */
-function whenReady(redis: Redis, url: string): Promise<Redis> {
+/** Host and port(s) of a target, never a password. */
+function whereIs(target: RedisTarget): string {
+  if (target.mode === 'single') return new URL(target.url).host;
+  const nodes = target.mode === 'cluster' ? target.nodes : target.sentinels;
+  return nodes.map((n) => `${n.host}:${n.port}`).join(',');
+}
+
+/** Resolves once `redis` is ready; rejects naming its variable (host and port, never a password) otherwise. */
+function whenReady(redis: Redis, target: RedisTarget): Promise<Redis> {
   let lastError = 'no answer';
   // ioredis prints a stack for every failed attempt unless someone listens.
   redis.on('error', (err: Error) => {
@@ -87,8 +95,7 @@ function whenReady(redis: Redis, url: string): Promise<Redis> {
     const timer = setTimeout(() => {
       redis.off('ready', onReady);
       redis.disconnect();
-      const { host } = new URL(url);
-      reject(new OktaSyncError('redis_unavailable', `REDIS_URL: cannot reach Redis at ${host} within ${REDIS_CONNECT_TIMEOUT_MS / 1000} s (${lastError})`));
+      reject(new OktaSyncError('redis_unavailable', `${redisVariable(redis)}: cannot reach Redis at ${whereIs(target)} within ${REDIS_CONNECT_TIMEOUT_MS / 1000} s (${lastError})`));
     }, REDIS_CONNECT_TIMEOUT_MS);
     const onReady = () => {
       clearTimeout(timer);

@@ -2,8 +2,7 @@ import type { Queue } from 'bullmq';
 import { NotFoundError } from '../shared/errors.js';
 import type { TenantId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
-import type { Redis } from '../shared/redis.js';
-import { keyPrefix } from '../shared/redis.js';
+import { keyPrefix, primaries, type Redis } from '../shared/redis.js';
 import { ACTIVE_RUN_STATUSES, type SyncStore } from '../shared/store/sync-store.js';
 import { holdsData, readBinding } from './org-binding.js';
 import { removeSchedules } from './schedules.js';
@@ -88,14 +87,17 @@ async function removePendingJobs(queue: Queue, tenantId: TenantId): Promise<numb
   return removed;
 }
 
-/** SCAN + UNLINK of one tenant's keys: never KEYS, which blocks Redis on a big keyspace. */
+/** SCAN + UNLINK of one tenant's keys on every primary (all of a cluster's masters): never KEYS, which blocks Redis. */
 export async function deleteByPattern(redis: Redis, pattern: string): Promise<number> {
-  let cursor = '0';
   let deleted = 0;
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) deleted += await redis.unlink(...keys);
-  } while (cursor !== '0');
+  for (const node of primaries(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      // One key per UNLINK: keys of different slots in one command are refused by a cluster node.
+      for (const key of keys) deleted += await node.unlink(key);
+    } while (cursor !== '0');
+  }
   return deleted;
 }

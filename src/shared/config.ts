@@ -1,16 +1,23 @@
 import { isIP } from 'node:net';
 import { ConfigError } from './errors.js';
 import type { RetentionPolicy } from './store/sync-store.js';
+import { parseNatMap, parseNodes, type RedisTarget } from './redis-target.js';
 
 /**
  * The process configuration, read from the environment once by the composition root and passed
  * down. This is the only module that reads `process.env`.
  */
 export interface Config {
-  /** `REDIS_URL`, default `redis://127.0.0.1:6379`. */
+  /** `REDIS_URL`, default `redis://127.0.0.1:6379` (the default in cluster and Sentinel mode, where it is ignored). */
   redisUrl: string;
   /** True when `REDIS_URL` was not set (the demo may then start a private Redis). */
   redisUrlDefaulted: boolean;
+  /**
+   * Where Redis is: `REDIS_CLUSTER_NODES` (Redis Cluster seeds), else `REDIS_SENTINELS` +
+   * `REDIS_SENTINEL_NAME` (Sentinel), else `REDIS_URL`. `REDIS_PASSWORD`, `REDIS_TLS` and
+   * `REDIS_CLUSTER_NAT_MAP` apply to the cluster and Sentinel modes (the URL carries its own).
+   */
+  redis: RedisTarget;
   /** `STORE_URL`, default `sqlite:./data/okta-sync.db`. */
   storeUrl: string;
   /** `OKTA_SYNC_ENCRYPTION_KEYS` as written (`kid:base64[,kid:base64]`); parsed by the keyring. */
@@ -99,9 +106,11 @@ export function readConfig(env: Env = process.env): Config {
   const otelEnv = Object.fromEntries(
     Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('OTEL_') && e[1] !== undefined),
   );
+  const redis = redisTarget(env);
   return {
-    redisUrl: redisUrl(env),
-    redisUrlDefaulted: blank(env.REDIS_URL),
+    redisUrl: redis.mode === 'single' ? redis.url : 'redis://127.0.0.1:6379',
+    redisUrlDefaulted: blank(env.REDIS_URL) && blank(env.REDIS_CLUSTER_NODES) && blank(env.REDIS_SENTINELS),
+    redis,
     storeUrl: storeUrl(env),
     encryptionKeys: blank(env.OKTA_SYNC_ENCRYPTION_KEYS) ? undefined : env.OKTA_SYNC_ENCRYPTION_KEYS,
     apiKeys: list(env.OKTA_SYNC_API_KEYS),
@@ -172,6 +181,21 @@ function redisUrl(env: Env): string {
     throw new ConfigError('REDIS_URL', `selects db "${db}": only db 0 is supported (separate deployments with QUEUE_PREFIX)`);
   }
   return value;
+}
+
+function redisTarget(env: Env): RedisTarget {
+  const password = blank(env.REDIS_PASSWORD) ? {} : { password: env.REDIS_PASSWORD };
+  if (!blank(env.REDIS_CLUSTER_NODES)) {
+    const natMap = blank(env.REDIS_CLUSTER_NAT_MAP) ? {} : { natMap: parseNatMap('REDIS_CLUSTER_NAT_MAP', env.REDIS_CLUSTER_NAT_MAP) };
+    return { mode: 'cluster', nodes: parseNodes('REDIS_CLUSTER_NODES', env.REDIS_CLUSTER_NODES), tls: bool(env, 'REDIS_TLS', false), ...password, ...natMap };
+  }
+  if (!blank(env.REDIS_SENTINELS)) {
+    const sentinels = parseNodes('REDIS_SENTINELS', env.REDIS_SENTINELS);
+    if (blank(env.REDIS_SENTINEL_NAME)) throw new ConfigError('REDIS_SENTINEL_NAME', 'is required with REDIS_SENTINELS (the monitored primary\'s name)');
+    return { mode: 'sentinel', sentinels, name: env.REDIS_SENTINEL_NAME.trim(), tls: bool(env, 'REDIS_TLS', false), ...password };
+  }
+  if (!blank(env.REDIS_SENTINEL_NAME)) throw new ConfigError('REDIS_SENTINELS', 'is required with REDIS_SENTINEL_NAME (host:port,host:port)');
+  return { mode: 'single', url: redisUrl(env) };
 }
 
 function storeUrl(env: Env): string {

@@ -1,17 +1,33 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis as SingleRedis, type RedisOptions } from 'ioredis';
+import type { RedisTarget } from './redis-target.js';
 
-export type { Redis } from 'ioredis';
+/** A connection of ours: one server (also Sentinel mode, which is a single-node client) or a Redis Cluster. */
+export type Redis = SingleRedis | Cluster;
 
 /**
- * A Redis connection for BullMQ and our own keys. `maxRetriesPerRequest: null` is what BullMQ
- * workers require (blocking commands must not fail while Redis restarts).
+ * The one factory for Redis connections (worker, API, CLI, demo, tests): a URL or a `RedisTarget`
+ * from the config. `maxRetriesPerRequest: null` is what BullMQ workers require (blocking commands
+ * must not fail while Redis restarts or fails over); `options` may override it (the CLI uses 3).
  */
-export function createRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, {
-    maxRetriesPerRequest: null,
+export function createRedis(target: string | RedisTarget, options: RedisOptions = {}): Redis {
+  const base: RedisOptions = { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false, ...options };
+  const t: RedisTarget = typeof target === 'string' ? { mode: 'single', url: target } : target;
+  if (t.mode === 'single') return new SingleRedis(t.url, base);
+  const auth: RedisOptions = { ...(t.password ? { password: t.password } : {}), ...(t.tls ? { tls: {} } : {}) };
+  if (t.mode === 'sentinel') {
+    // ioredis asks the sentinels for the current primary and asks again after a failover.
+    return new SingleRedis({ ...base, ...auth, sentinels: t.sentinels, name: t.name, ...(t.tls ? { enableTLSForSentinelMode: true } : {}) });
+  }
+  return new Cluster(t.nodes, {
+    // BullMQ: the cluster client itself must not give up on commands queued while a slot moves.
     enableReadyCheck: true,
-    lazyConnect: false,
-    ...options,
+    maxRedirections: 64,
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 300,
+    slotsRefreshTimeout: 5_000,
+    ...(t.natMap ? { natMap: t.natMap } : {}),
+    ...(t.tls ? { dnsLookup: (address, callback) => callback(null, address) } : {}),
+    redisOptions: { ...base, ...auth },
   });
 }
 
@@ -20,12 +36,26 @@ export function keyPrefix(queuePrefix: string): string {
   return `{${queuePrefix}}`;
 }
 
+/** The primaries to run keyless per-node commands on (SCAN, CONFIG): every master of a cluster, else the connection. */
+export function primaries(redis: Redis): SingleRedis[] {
+  return redis instanceof Cluster ? redis.nodes('master') : [redis];
+}
+
+/** The variable that configured this connection, for one-line errors. */
+export function redisVariable(redis: Redis): 'REDIS_CLUSTER_NODES' | 'REDIS_SENTINELS' | 'REDIS_URL' {
+  if (redis instanceof Cluster) return 'REDIS_CLUSTER_NODES';
+  return redis.options.sentinels ? 'REDIS_SENTINELS' : 'REDIS_URL';
+}
+
 /** BullMQ needs `noeviction`; returns the policy when it is something else (managed Redis may refuse CONFIG). */
 export async function evictionPolicyProblem(redis: Redis): Promise<string | undefined> {
   try {
-    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
-    const policy = reply[1];
-    return policy && policy !== 'noeviction' ? policy : undefined;
+    for (const node of primaries(redis)) {
+      const reply = (await node.config('GET', 'maxmemory-policy')) as string[];
+      const policy = reply[1];
+      if (policy && policy !== 'noeviction') return policy;
+    }
+    return undefined;
   } catch {
     return undefined;
   }

@@ -80,7 +80,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     const feed = { enabled: config.changeFeed, onAppended: metrics.feedAppended };
     const observedStore = instrumentStore(await openStore(config.storeUrl, { feed, retention: config.retention }), metrics);
     releasers.push(() => observedStore.close());
-    const redis = createRedis(config.redisUrl);
+    const redis = createRedis(config.redis);
     releasers.push(() => closeRedis(redis));
     redis.on('error', redisErrorLogger(logger));
     redisStatus = () => redis.status;

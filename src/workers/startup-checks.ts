@@ -2,7 +2,7 @@ import type { Keyring } from '../shared/crypto.js';
 import { ConfigError, OktaSyncError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { credentialContext } from '../shared/okta/okta-credentials.js';
-import { evictionPolicyProblem, type Redis } from '../shared/redis.js';
+import { evictionPolicyProblem, type Redis, redisVariable } from '../shared/redis.js';
 import type { SyncStore } from '../shared/store/sync-store.js';
 
 /** What the startup checks need from the worker's resources. */
@@ -36,7 +36,7 @@ export interface StartupCheckOptions {
 export async function runStartupChecks(deps: StartupCheckDeps, options: StartupCheckOptions = {}): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 15_000;
   const redisMs = options.redisTimeoutMs ?? Math.min(timeoutMs, 3_000);
-  await withTimeout(deps.redis.ping(), redisMs, () => new OktaSyncError('redis_unreachable', `REDIS_URL: Redis did not answer within ${redisMs} ms`));
+  await withTimeout(deps.redis.ping(), redisMs, () => new OktaSyncError('redis_unreachable', `${redisVariable(deps.redis)}: Redis did not answer within ${redisMs} ms`));
   const policy = await evictionPolicyProblem(deps.redis);
   if (policy !== undefined) {
     deps.logger.error(

@@ -50,7 +50,7 @@ export async function startApi(config: Config, options: StartApiOptions = {}): P
     const store = await openStore(config.storeUrl, { retention: config.retention });
     releasers.push(() => store.close());
     // Never wait for Redis before listening: ioredis reconnects with backoff, /readyz says 503 meanwhile.
-    const redis = createRedis(config.redisUrl);
+    const redis = createRedis(config.redis);
     releasers.push(() => closeRedisConnection(redis));
     logRedisErrors(redis, logger);
     redis.once('ready', () => {

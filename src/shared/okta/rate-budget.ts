@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from '../redis.js';
 import type { OktaBucket } from './buckets.js';
 import type { RateBudget } from './okta-client.js';
@@ -92,20 +92,23 @@ export function createRedisRateBudget(redis: Redis, options: RedisRateBudgetOpti
   };
 }
 
-/** EVALSHA with a fallback to EVAL when the script cache was flushed (or on first use). */
+/**
+ * EVALSHA with a fallback to EVAL when the node does not know the script (first use, flushed cache,
+ * or another Redis Cluster master / a promoted replica): EVAL caches it on the node that owns the keys.
+ * The SHA is computed here, not by SCRIPT LOAD, which a cluster client sends to a random node.
+ */
 class LuaScript {
-  private sha: string | undefined;
-  constructor(private readonly source: string) {}
+  private readonly sha: string;
+  constructor(private readonly source: string) {
+    this.sha = createHash('sha1').update(source).digest('hex');
+  }
 
   async run(redis: Redis, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
-    if (this.sha) {
-      try {
-        return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
-      } catch (error) {
-        if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
-      }
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!String((error as Error).message).startsWith('NOSCRIPT')) throw error;
     }
-    this.sha = (await redis.script('LOAD', this.source)) as string;
-    return redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    return redis.eval(this.source, keys.length, ...keys, ...args);
   }
 }

@@ -75,6 +75,7 @@ export function resolveOptions(opts: OktaSimOptions): Omit<ResolvedOrgOptions, '
     rateWindowMs: Math.round(rateWindowSeconds * 1000),
     concurrencyLimit: count('concurrencyLimit', opts.concurrencyLimit, free ? 35 : 75, 1),
     faults: normalizeFaultSpec(opts.faults),
+    latencyMs: count('latencyMs', opts.latencyMs, 0),
     host: opts.host ?? '127.0.0.1',
     basePort: count('basePort', opts.basePort, 0),
   };

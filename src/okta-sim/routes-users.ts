@@ -3,6 +3,7 @@ import type { SimUser } from './org-model.js';
 import { listPage } from './list-page.js';
 import { type Reply, oktaError, rawJsonReply } from './reply.js';
 import { type RouteRequest, pathParam } from './route-request.js';
+import { sortUsers, userSortOf } from './user-sort.js';
 
 const USER_DATES = new Set(['created', 'activated', 'statusChanged', 'lastUpdated', 'lastLogin', 'passwordChanged']);
 const USER_ATTRIBUTES = new Set([
@@ -42,7 +43,10 @@ function selectUsers(req: RouteRequest): SimUser[] | Reply {
       if (error instanceof FilterSyntaxError) return oktaError(400, 'E0000031', error.message);
       throw error;
     }
-    return store.view(`users?search=${expression}`, () => store.sortedUsers().filter((user) => predicate((attribute) => readUser(user, attribute))));
+    const sort = userSortOf(params);
+    if (!('cursorKey' in sort)) return sort;
+    const matching = store.view(`users?search=${expression}`, () => store.sortedUsers().filter((user) => predicate((attribute) => readUser(user, attribute))));
+    return sort.key === '' ? matching : store.view(`users?search=${expression}${sort.key}`, () => sortUsers(matching, sort));
   }
   const listable = store.view('users?listable', () => store.sortedUsers().filter((user) => user.status !== 'DEPROVISIONED'));
   const q = params.get('q')?.toLowerCase();
@@ -50,9 +54,14 @@ function selectUsers(req: RouteRequest): SimUser[] | Reply {
   return store.view(`users?q=${q}`, () => listable.filter((user) => Q_ATTRIBUTES.some((k) => (user.profile[k] ?? '').toLowerCase().startsWith(q))));
 }
 
-/** `GET /api/v1/users`: at most 200 per page, ordered by id, opaque `after` cursor. */
+/**
+ * `GET /api/v1/users`: at most 200 per page, ordered by id (or a search's `sortBy`), opaque
+ * `after` cursor.
+ */
 export function listUsers(req: RouteRequest): Reply {
-  return listPage(req, { fallback: 200, max: 200 }, () => selectUsers(req), byUserId, (user) => req.store.userJson(user));
+  const sort = userSortOf(req.params);
+  const key = 'cursorKey' in sort ? sort.cursorKey : byUserId;
+  return listPage(req, { fallback: 200, max: 200 }, () => selectUsers(req), key, (user) => req.store.userJson(user));
 }
 
 /** `GET /api/v1/users/{id or login}`; DEPROVISIONED users are still found, hard-deleted ones are not. */

@@ -9,6 +9,7 @@ import type { ObjectType, ObjectWrite, RunRecord, SyncStore, TenantRecord } from
 import type { FanOutCoordinator, FanOutStep } from './fan-out.js';
 import type { FairnessGate } from './fairness-gate.js';
 import { pagePriority } from './page-priority.js';
+import { type ChainTools, isPartitionedUsersJob, partitionedUsersStep } from './partitioned-users.js';
 import type { FanOutSpec, ResourceSync } from './resources/resource-sync.js';
 import type { RunFinisher } from './run-finisher.js';
 
@@ -24,6 +25,8 @@ export interface PageStepDeps {
   logFirstSyncDays: number;
   /** Told when a run ends, so it stops counting as young. */
   fairness?: FairnessGate;
+  /** Chains one run may list at once: min(OKTA_SYNC_MAX_CURSORS, OKTA_SYNC_TENANT_CONCURRENCY). Default 1. */
+  maxCursors?: number;
 }
 
 /** One page job's inputs, resolved by the processor. */
@@ -47,6 +50,7 @@ export interface PageStepInput {
  */
 export async function runPageStep(deps: PageStepDeps, input: PageStepInput): Promise<void> {
   const { data, sync } = input;
+  if (isPartitionedUsersJob(data, deps.maxCursors ?? 1)) return partitionedUsersStep(chainTools(deps, input));
   if (data.parentId !== undefined) {
     if (!sync.fanOut) throw new UnrecoverableError(`resource ${data.resource} has no child chains`);
     return childPage(deps, input, sync.fanOut, data.parentId);
@@ -122,6 +126,23 @@ async function finish(deps: PageStepDeps, input: PageStepInput): Promise<void> {
   await flushStats(deps, input);
   await deps.finisher.succeed(input.run, input.sync);
   await deps.fairness?.forget(input.run.runId);
+}
+
+/** This job's page-step operations, for the range chains of a partitioned users run. */
+function chainTools(deps: PageStepDeps, input: PageStepInput): ChainTools {
+  return {
+    job: input.data,
+    firstUrl: () => firstUrl(deps, input),
+    fetch: (url) => fetchPage(deps, input, url),
+    nextOf,
+    commit: (pageKey, items) => commit(deps, input, input.sync.type, pageKey, input.sync.toObjects(items)),
+    enqueue: (job) => enqueueNext(deps, input, job),
+    flushStats: () => flushStats(deps, input),
+    finish: () => finish(deps, input),
+    fanOut: deps.fanOut,
+    share: input.share,
+    maxCursors: deps.maxCursors ?? 1,
+  };
 }
 
 /** The job of the page after `data`: same chain, no fairness yields carried over. */

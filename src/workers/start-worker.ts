@@ -100,6 +100,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       fairness: createFairnessGate(redis, keyPrefix(config.queuePrefix)),
       finisher: createRunFinisher({ store }),
       logFirstSyncDays: config.logFirstSyncDays,
+      maxCursors: Math.min(config.maxCursors, config.tenantConcurrency),
       rateShare: config.rateShare,
       logger,
     });

@@ -54,6 +54,8 @@ export interface OktaPage {
    * polling query it may be, and the caller stops there and keeps it as the cursor.
    */
   nextUrl: string | null;
+  /** The bucket's `X-Rate-Limit-Limit` as this answer stated it (requests per minute), if it did. */
+  rateLimit?: number;
 }
 
 export interface OktaClient {
@@ -157,7 +159,9 @@ async function fetchPage(call: Call, token: AccessToken): Promise<OktaPage> {
   if (!Array.isArray(items)) {
     throw new OktaError('okta_bad_response', `expected a JSON array from ${path}`, { path, status: res.status });
   }
-  return { items, nextUrl: nextPageUrl(target, res.headers.link, items.length) };
+  const page: OktaPage = { items, nextUrl: nextPageUrl(target, res.headers.link, items.length) };
+  if (reading && reading.limit > 0) page.rateLimit = reading.limit;
+  return page;
 }
 
 /** One request under a budget lease: acquire, send, release with what the answer said about the window. */

@@ -110,9 +110,11 @@ describe('partitioned full users runs', () => {
       process.stderr.write(`[partitioned] added ${added.join(',')}; incremental ${JSON.stringify(incremental!.counters)}\n`);
       for (const user of truth.users) {
         const stored = byId.get(user.id);
-        expect(stored?.deletedAt ?? (stored ? null : 'missing'), `${user.id} ${JSON.stringify(stored?.deletedAt)}`).toBeNull();
-        expect((stored?.data as { lastUpdated: string; status: string }).lastUpdated).toBe(user.lastUpdated);
-        expect((stored?.data as { status: string }).status).toBe(user.status);
+        expect(stored, user.id).toBeDefined();
+        expect(stored!.deletedAt, user.id).toBeNull();
+        const data = stored!.data as { lastUpdated: string; status: string };
+        expect(data.lastUpdated).toBe(user.lastUpdated);
+        expect(data.status).toBe(user.status);
       }
       // …and the next full run marks exactly the hard-deleted users: the store equals the org.
       await syncAndWait(box, 'big', ['users']);

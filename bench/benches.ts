@@ -1,6 +1,7 @@
 import type { Bench } from './bench-types.js';
 import { e2eThroughputBench } from './e2e-throughput.js';
 import { simThroughputBench } from './okta-sim-throughput.js';
+import { parallelListingBench } from './parallel-listing.js';
 import { rateBudgetBench } from './rate-budget.js';
 import { rssBench } from './rss-200k.js';
 import { syncFairnessBench } from './sync-fairness.js';
@@ -16,4 +17,5 @@ export const benches: Bench[] = [
   rateBudgetBench,
   syncThroughputBench,
   syncFairnessBench,
+  parallelListingBench,
 ];

@@ -32,6 +32,8 @@ export const pageJobSchema = z.object({
    * see workers/range-plan.ts).
    */
   range: z.string().regex(/^r\d{1,2}_\d{1,15}_\d{1,15}(_o)?(_s[0-9A-Za-z.]{1,81})?$/).optional(),
+  /** System Log first sync in ranges: where the polling query starts once every range is listed (epoch ms). */
+  pollFrom: z.number().int().min(0).optional(),
   /** Chains of the run listed at once, decided when the run was partitioned. */
   cursors: z.number().int().min(1).max(64).optional(),
   /** Times this page stepped aside for runs that have done less work (fairness); not carried to the next page. */

@@ -9,6 +9,7 @@ import type { ObjectType, ObjectWrite, RunRecord, SyncStore, TenantRecord } from
 import type { FanOutCoordinator, FanOutStep } from './fan-out.js';
 import type { FairnessGate } from './fairness-gate.js';
 import { pagePriority } from './page-priority.js';
+import { isPartitionedLogsJob, partitionedLogsStep } from './partitioned-logs.js';
 import { type ChainTools, isPartitionedUsersJob, partitionedUsersStep } from './partitioned-users.js';
 import type { FanOutSpec, ResourceSync } from './resources/resource-sync.js';
 import type { RunFinisher } from './run-finisher.js';
@@ -51,6 +52,7 @@ export interface PageStepInput {
 export async function runPageStep(deps: PageStepDeps, input: PageStepInput): Promise<void> {
   const { data, sync } = input;
   if (isPartitionedUsersJob(data, deps.maxCursors ?? 1)) return partitionedUsersStep(chainTools(deps, input));
+  if (isPartitionedLogsJob(data, deps.maxCursors ?? 1)) return partitionedLogsStep(chainTools(deps, input));
   if (data.parentId !== undefined) {
     if (!sync.fanOut) throw new UnrecoverableError(`resource ${data.resource} has no child chains`);
     return childPage(deps, input, sync.fanOut, data.parentId);
@@ -139,6 +141,7 @@ function chainTools(deps: PageStepDeps, input: PageStepInput): ChainTools {
     enqueue: (job) => enqueueNext(deps, input, job),
     flushStats: () => flushStats(deps, input),
     finish: () => finish(deps, input),
+    polling: (url, page) => pollingPage(deps, input, url, page),
     fanOut: deps.fanOut,
     share: input.share,
     maxCursors: deps.maxCursors ?? 1,

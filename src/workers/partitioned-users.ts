@@ -28,6 +28,8 @@ export interface ChainTools {
   flushStats(): Promise<void>;
   /** Sweep, watermark, final status: the run's end, exactly as an unpartitioned run ends. */
   finish(): Promise<void>;
+  /** The System Log polling step as an unpartitioned run takes it (cursor kept, next page or finish). */
+  polling(url: string, page: OktaPage): Promise<void>;
   fanOut: FanOutCoordinator;
   /** The tenant's rate share. */
   share: number;
@@ -40,8 +42,9 @@ export interface ChainTools {
  * is allowed) and every page of a range chain.
  */
 export function isPartitionedUsersJob(job: PageJob, maxCursors: number): boolean {
+  if (job.resource !== 'users') return false;
   if (job.range !== undefined) return true;
-  return maxCursors > 1 && job.resource === 'users' && job.mode === 'full' && job.page === 0 && job.parentId === undefined && job.url === null;
+  return maxCursors > 1 && job.mode === 'full' && job.page === 0 && job.parentId === undefined && job.url === null;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { SimUser } from './org-model.js';
 import { listPage } from './list-page.js';
 import { type Reply, oktaError, rawJsonReply } from './reply.js';
 import { type RouteRequest, pathParam } from './route-request.js';
-import { sortUsers, userSortOf } from './user-sort.js';
+import { createdCandidates, sortUsers, userSortOf } from './user-sort.js';
 
 const USER_DATES = new Set(['created', 'activated', 'statusChanged', 'lastUpdated', 'lastLogin', 'passwordChanged']);
 const USER_ATTRIBUTES = new Set([
@@ -45,7 +45,9 @@ function selectUsers(req: RouteRequest): SimUser[] | Reply {
     }
     const sort = userSortOf(params);
     if (!('cursorKey' in sort)) return sort;
-    const matching = store.view(`users?search=${expression}`, () => store.sortedUsers().filter((user) => predicate((attribute) => readUser(user, attribute))));
+    const byCreated = () => store.view('users?byCreated', () => [...store.sortedUsers()].sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0)));
+    const candidates = () => createdCandidates(expression, byCreated, () => store.sortedUsers());
+    const matching = store.view(`users?search=${expression}`, () => candidates().filter((user) => predicate((attribute) => readUser(user, attribute))));
     return sort.key === '' ? matching : store.view(`users?search=${expression}${sort.key}`, () => sortUsers(matching, sort));
   }
   const listable = store.view('users?listable', () => store.sortedUsers().filter((user) => user.status !== 'DEPROVISIONED'));

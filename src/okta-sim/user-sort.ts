@@ -50,3 +50,33 @@ export function sortUsers(users: SimUser[], sort: UserSort): SimUser[] {
   keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return keyed.map((k) => k.user);
 }
+
+/**
+ * The users a search can match when it is a plain `and` of clauses including `created ge "A"`
+ * and/or `created lt "B"` (how a partitioned sync lists ranges): a slice of the users sorted by
+ * `created`, found by binary search, in id order. Every match is in it (the full predicate still
+ * decides); without such bounds, all users. Keeps a range search from scanning the whole org.
+ */
+export function createdCandidates(expression: string, byCreated: () => SimUser[], all: () => SimUser[]): SimUser[] {
+  if (/\bor\b|[()]/i.test(expression)) return all();
+  const ge = /\bcreated\s+ge\s+"([^"]+)"/i.exec(expression)?.[1];
+  const lt = /\bcreated\s+lt\s+"([^"]+)"/i.exec(expression)?.[1];
+  const geMs = ge === undefined ? Number.NaN : Date.parse(ge);
+  const ltMs = lt === undefined ? Number.NaN : Date.parse(lt);
+  if (Number.isNaN(geMs) && Number.isNaN(ltMs)) return all();
+  const sorted = byCreated();
+  const lo = Number.isNaN(geMs) ? 0 : firstAtOrAfter(sorted, geMs);
+  const hi = Number.isNaN(ltMs) ? sorted.length : firstAtOrAfter(sorted, ltMs);
+  return sorted.slice(lo, Math.max(lo, hi)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function firstAtOrAfter(sorted: SimUser[], ms: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (Date.parse((sorted[mid] as SimUser).created) < ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

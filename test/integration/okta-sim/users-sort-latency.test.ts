@@ -46,6 +46,13 @@ describe('users search sortBy/sortOrder', () => {
     const lower = await listAll<User>(org, `/api/v1/users?search=${q(`created lt "${mid}"`)}&sortBy=created`, token);
     const upper = await listAll<User>(org, `/api/v1/users?search=${q(`created ge "${mid}"`)}&sortBy=created`, token);
     expect([...lower.items, ...upper.items].map((u) => u.id)).toEqual(sorted.map((u) => u.id));
+    // Both bounds with another clause: the other clause still decides, in id order without sortBy.
+    const low = sorted[100]!.created;
+    const both = await listAll<User>(org, `/api/v1/users?search=${q(`created ge "${low}" and created lt "${mid}" and status eq "ACTIVE"`)}`, token);
+    expect(both.items.map((u) => u.id)).toEqual(
+      truth.filter((u) => u.created >= low && u.created < mid && u.status === 'ACTIVE').map((u) => u.id).sort(),
+    );
+    expect(both.items.length).toBeGreaterThan(0);
   });
 
   it('refuses an unknown sortBy or sortOrder, and a plain list ignores sortBy', async () => {

@@ -28,5 +28,7 @@ export interface BenchContext {
 
 export interface Bench {
   name: string;
+  /** Time budget when the default (90 s quick, 240 s full) is too short by construction. */
+  budgetMs?: { quick: number; full: number };
   run(ctx: BenchContext): Promise<BenchRow[]>;
 }

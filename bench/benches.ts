@@ -3,6 +3,7 @@ import { changeFeedBench } from './change-feed.js';
 import { e2eThroughputBench } from './e2e-throughput.js';
 import { simThroughputBench } from './okta-sim-throughput.js';
 import { storeGrowthBench } from './store-growth.js';
+import { parallelListingBench } from './parallel-listing.js';
 import { rateBudgetBench } from './rate-budget.js';
 import { rssBench } from './rss-200k.js';
 import { syncFairnessBench } from './sync-fairness.js';
@@ -20,4 +21,5 @@ export const benches: Bench[] = [
   syncFairnessBench,
   changeFeedBench,
   storeGrowthBench,
+  parallelListingBench,
 ];

@@ -28,7 +28,7 @@ async function main(argv: string[]): Promise<void> {
       ctx.log(`${bench.name}…`);
       const t0 = Date.now();
       try {
-        rows.push(...(await withinBudget(bench, ctx, BUDGET_MS[ctx.scale])));
+        rows.push(...(await withinBudget(bench, ctx, (bench.budgetMs ?? BUDGET_MS)[ctx.scale])));
       } catch (error) {
         rows.push({ bench: bench.name, metric: `FAILED: ${(error as Error).message}`, ours: Number.NaN, baseline: null, unit: '', better: 'higher' });
         process.exitCode = 1;

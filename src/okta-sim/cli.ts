@@ -54,6 +54,7 @@ function buildCommand(): Command {
     .option('--rate-limits <preset|file>', `${RATE_PRESET_NAMES.join('|')} or a JSON file`, 'enterprise')
     .option('--rate-window <seconds>', 'rate-limit window length', positive, 60)
     .option('--concurrency-limit <n>', 'requests in flight per org')
+    .option('--latency <median-ms>', 'median latency of API answers, log-normal (p99 ≈ 4× median), seeded', integer, 0)
     .option('--faults <spec>', 'e.g. latency=5-50,error5xx=0.05,reset=0.01,bigPage500=100,malformed=0.01,slowBody=0.01,dpopRefuse=50')
     .option('--no-payload-variety', 'uniform payloads (by default: sign-on modes, APP_GROUPs, unicode and large profiles, multi-target events)')
     .option('--search-lag-ms <ms>', 'users search/filter see a change only this long after it', integer, 0)
@@ -76,6 +77,7 @@ async function toOptions(flags: Record<string, unknown>): Promise<OktaSimOptions
     tokenDelayMs: flags['tokenDelayMs'] as number,
     rateLimits: await readRateLimits(flags['rateLimits'] as string),
     rateWindowSeconds: flags['rateWindow'] as number,
+    latencyMs: flags['latency'] as number,
   };
   if (typeof flags['concurrencyLimit'] === 'string') opts.concurrencyLimit = integer(flags['concurrencyLimit']);
   if (typeof flags['faults'] === 'string') opts.faults = parseFaultSpec(flags['faults']);

@@ -78,6 +78,7 @@ export function resolveOptions(opts: OktaSimOptions): Omit<ResolvedOrgOptions, '
     dpopApiNonce: opts.dpopApiNonce ?? false,
     payloadVariety: opts.payloadVariety ?? false,
     searchLagMs: count('searchLagMs', opts.searchLagMs, 0),
+    latencyMs: count('latencyMs', opts.latencyMs, 0),
     host: opts.host ?? '127.0.0.1',
     basePort: count('basePort', opts.basePort, 0),
   };

@@ -4,6 +4,7 @@ import { listPage } from './list-page.js';
 import { USERS_FILTER, USERS_SEARCH } from './query-grammars.js';
 import { type Reply, oktaError, rawJsonReply } from './reply.js';
 import { type RouteRequest, pathParam } from './route-request.js';
+import { createdCandidates, sortUsers, userSortOf } from './user-sort.js';
 
 const Q_ATTRIBUTES = ['firstName', 'lastName', 'email'] as const;
 const byUserId = (user: SimUser): string => user.id;
@@ -30,10 +31,19 @@ function selectUsers(req: RouteRequest): SimUser[] | Reply {
       if (error instanceof FilterSyntaxError) return oktaError(400, 'E0000031', error.message);
       throw error;
     }
+    const sort = userSortOf(params);
+    if (!('cursorKey' in sort)) return sort;
     const matches = (user: SimUser) => predicate((attribute) => readUser(user, attribute));
+    const kind = params.has('search') ? 'search' : 'filter';
     // Search is eventually consistent (`searchLagMs`): recent changes are not visible yet.
-    if (store.searchLag.pending(req.nowMs)) return store.searchLag.view(store.sortedUsers(), req.nowMs).filter(matches);
-    return store.view(`users?${params.has('search') ? 'search' : 'filter'}=${expression}`, () => store.sortedUsers().filter(matches));
+    if (store.searchLag.pending(req.nowMs)) {
+      const lagging = store.searchLag.view(store.sortedUsers(), req.nowMs).filter(matches);
+      return sort.key === '' ? lagging : sortUsers(lagging, sort);
+    }
+    const byCreated = () => store.view('users?byCreated', () => [...store.sortedUsers()].sort((a, b) => (a.created < b.created ? -1 : a.created > b.created ? 1 : 0)));
+    const candidates = () => createdCandidates(expression, byCreated, () => store.sortedUsers());
+    const matching = store.view(`users?${kind}=${expression}`, () => candidates().filter(matches));
+    return sort.key === '' ? matching : store.view(`users?${kind}=${expression}${sort.key}`, () => sortUsers(matching, sort));
   }
   const listable = store.view('users?listable', () => store.sortedUsers().filter((user) => user.status !== 'DEPROVISIONED'));
   const q = params.get('q')?.toLowerCase();
@@ -41,9 +51,14 @@ function selectUsers(req: RouteRequest): SimUser[] | Reply {
   return store.view(`users?q=${q}`, () => listable.filter((user) => Q_ATTRIBUTES.some((k) => (user.profile[k] ?? '').toLowerCase().startsWith(q))));
 }
 
-/** `GET /api/v1/users`: at most 200 per page, ordered by id, opaque `after` cursor. */
+/**
+ * `GET /api/v1/users`: at most 200 per page, ordered by id (or a search's `sortBy`), opaque
+ * `after` cursor.
+ */
 export function listUsers(req: RouteRequest): Reply {
-  return listPage(req, { fallback: 200, max: 200 }, () => selectUsers(req), byUserId, (user) => req.store.userJson(user));
+  const sort = userSortOf(req.params);
+  const key = 'cursorKey' in sort ? sort.cursorKey : byUserId;
+  return listPage(req, { fallback: 200, max: 200 }, () => selectUsers(req), key, (user) => req.store.userJson(user));
 }
 
 /** `GET /api/v1/users/{id or login}`; DEPROVISIONED users are still found, hard-deleted ones are not. */

@@ -8,6 +8,7 @@ import { DpopVerifier } from './dpop.js';
 import { FaultInjector, normalizeFaultSpec } from './faults.js';
 import { type BodyDamage, isLoopback, readBody, sleep, writeReply } from './http-io.js';
 import { AssertionVerifier } from './jwt-verify.js';
+import { LatencyModel } from './latency.js';
 import { applyMutations, type MutationResult } from './org-mutations.js';
 import { generateOrgData } from './org-data.js';
 import { addPayloadVariety } from './payload-variety.js';
@@ -44,6 +45,7 @@ export class SimOrg implements AdminTarget {
   private readonly counters = new SimStats();
   private readonly limiter: RateLimiter;
   private readonly faults: FaultInjector;
+  private readonly latency: LatencyModel;
   private readonly tokens: TokenStore;
   private readonly dpop: DpopVerifier;
   private readonly apiDpop: DpopVerifier;
@@ -66,6 +68,7 @@ export class SimOrg implements AdminTarget {
     this.limiter = new RateLimiter(opts.rateLimits, opts.rateWindowMs);
     this.faults = new FaultInjector(opts.faults, mulberry32(mixSeed(opts.seed, opts.index, 3)));
     this.mutationRng = mulberry32(mixSeed(opts.seed, opts.index, 4));
+    this.latency = new LatencyModel(opts.latencyMs, mulberry32(mixSeed(opts.seed, opts.index, 5)));
     this.tokens = new TokenStore(info.baseUrl, opts.tokenTtlSeconds);
     this.dpop = new DpopVerifier(nowMs);
     this.apiDpop = new DpopVerifier(nowMs);
@@ -238,7 +241,8 @@ export class SimOrg implements AdminTarget {
     });
     if (forbidden) return this.finish(res, bucket, forbidden, headers);
     const plan = this.faults.planApiRequest();
-    if (plan.delayMs > 0) await sleep(plan.delayMs);
+    const delayMs = plan.delayMs + this.latency.nextMs();
+    if (delayMs > 0) await sleep(delayMs);
     if (plan.reset) {
       this.counters.fault('reset');
       this.counters.response(bucket, 0);

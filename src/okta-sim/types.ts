@@ -87,6 +87,11 @@ export interface OktaSimOptions {
   searchLagMs?: number;
   /** Faults, as a spec string ("latency=5-50,error5xx=0.05,...") or an object. Default none. */
   faults?: string | FaultSpec;
+  /**
+   * Median latency of every `/api/v1` answer in ms, log-normal with p99 ≈ 4× the median, drawn per
+   * request from a stream seeded by `seed` (so runs repeat). Counts as in flight. Default 0.
+   */
+  latencyMs?: number;
   /** Interface to listen on. Default '127.0.0.1'. */
   host?: string;
   /** First org's port, the next org on basePort+1 and so on; 0 = a free port each. Default 0. */
@@ -135,6 +140,7 @@ export interface ResolvedOrgOptions {
   dpopApiNonce: boolean;
   payloadVariety: boolean;
   searchLagMs: number;
+  latencyMs: number;
   host: string;
   port: number;
 }

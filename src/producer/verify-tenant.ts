@@ -9,6 +9,7 @@ import type { OktaHttp } from '../shared/okta/okta-http.js';
 import { createTokenService, type TokenProvider } from '../shared/okta/token-service.js';
 import { RESOURCE_SCOPE, RESOURCES, type Resource } from '../shared/resources.js';
 import type { SyncStore, TenantRecord, TenantStatus } from '../shared/store/sync-store.js';
+import pLimit from 'p-limit';
 
 /** Whether the integration can read one resource in the customer's org. */
 export interface ResourceCheck {
@@ -108,7 +109,14 @@ async function grantedScopes(
   return { scopes: ok };
 }
 
-/** One-item reads, one resource after the other (gentle on the customer's rate limits). */
+/**
+ * Reads in flight at once during a verify: the resources sit in different buckets, so a few at a
+ * time cost the customer no more of any one bucket and answer in the time of the slowest, while
+ * the bound (p-limit) keeps verify from bursting against Okta's concurrency limit.
+ */
+export const VERIFY_CONCURRENCY = 3;
+
+/** One-item reads, a few resources at a time; members need a group id, so they follow the groups read. */
 async function checkResources(
   okta: OktaClient,
   creds: OktaCredentials,
@@ -116,34 +124,45 @@ async function checkResources(
   granted: readonly string[],
 ): Promise<Record<Resource, ResourceCheck>> {
   const out = {} as Record<Resource, ResourceCheck>;
-  let firstGroupId: string | undefined;
-  for (const resource of RESOURCES) {
-    const scope = RESOURCE_SCOPE[resource];
-    const tokenScopes = granted.filter((s) => covers([s], scope));
-    if (!covers(registered, scope)) {
-      out[resource] = { readable: false, scope, note: `${scope} is not among the tenant's scopes` };
-      continue;
-    }
-    if (tokenScopes.length === 0) {
-      out[resource] = { readable: false, scope, note: `the org did not grant ${scope} to the integration` };
-      continue;
-    }
-    const path = probePath(resource, firstGroupId);
-    if (path === undefined) {
-      out[resource] = { readable: out.groups?.readable ?? false, scope, note: 'no group to list members of' };
-      continue;
-    }
-    try {
-      const page = await okta.getPage(creds, `${creds.origin}${path}`, tokenScopes, emptyStats(), 1);
-      if (resource === 'groups') firstGroupId = idOf(page.items[0]);
-      const note = page.items.length === 0 ? emptyNote(resource) : undefined;
-      out[resource] = { readable: true, scope, ...(note === undefined ? {} : { note }) };
-    } catch (error) {
-      const e = verifyErrorOf(error, 'read_failed');
-      out[resource] = { readable: false, scope, note: `${e.code}: ${e.message}` };
-    }
+  const limit = pLimit(VERIFY_CONCURRENCY);
+  const check = (resource: Resource, groups?: { readable: boolean; firstId: string | undefined }) =>
+    limit(() => checkOne(okta, creds, registered, granted, resource, groups));
+  await Promise.all(
+    RESOURCES.filter((r) => r !== 'memberships').map(async (resource) => {
+      const result = await check(resource);
+      out[resource] = result.check;
+      if (resource === 'groups') {
+        out.memberships = (await check('memberships', { readable: result.check.readable, firstId: result.firstId })).check;
+      }
+    }),
+  );
+  return Object.fromEntries(RESOURCES.map((r) => [r, out[r]])) as Record<Resource, ResourceCheck>;
+}
+
+async function checkOne(
+  okta: OktaClient,
+  creds: OktaCredentials,
+  registered: readonly string[],
+  granted: readonly string[],
+  resource: Resource,
+  groups: { readable: boolean; firstId: string | undefined } | undefined,
+): Promise<{ check: ResourceCheck; firstId?: string }> {
+  const scope = RESOURCE_SCOPE[resource];
+  const tokenScopes = granted.filter((s) => covers([s], scope));
+  if (!covers(registered, scope)) return { check: { readable: false, scope, note: `${scope} is not among the tenant's scopes` } };
+  if (tokenScopes.length === 0) return { check: { readable: false, scope, note: `the org did not grant ${scope} to the integration` } };
+  const path = probePath(resource, groups?.firstId);
+  // No group to list members of: as readable as the groups are.
+  if (path === undefined) return { check: { readable: groups?.readable ?? false, scope, note: 'no group to list members of' } };
+  try {
+    const page = await okta.getPage(creds, `${creds.origin}${path}`, tokenScopes, emptyStats(), 1);
+    const note = page.items.length === 0 ? emptyNote(resource) : undefined;
+    const firstId = idOf(page.items[0]);
+    return { check: { readable: true, scope, ...(note === undefined ? {} : { note }) }, ...(firstId === undefined ? {} : { firstId }) };
+  } catch (error) {
+    const e = verifyErrorOf(error, 'read_failed');
+    return { check: { readable: false, scope, note: `${e.code}: ${e.message}` } };
   }
-  return out;
 }
 
 function probePath(resource: Resource, firstGroupId: string | undefined): string | undefined {

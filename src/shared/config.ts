@@ -47,6 +47,11 @@ export interface Config {
   metricsPort: number | undefined;
   /** `SHUTDOWN_GRACE_MS`, default 25000: how long a draining worker waits for in-flight jobs. */
   shutdownGraceMs: number;
+  /**
+   * `OKTA_SYNC_MAX_CURSORS`, default 8: page chains one run lists at once (ranges of a full users
+   * run). The rate budget decides how many are worth it; this caps them.
+   */
+  maxCursors: number;
   /** `OKTA_SYNC_LOG_FIRST_SYNC_DAYS`, default 7: how far back a first System Log sync starts (max 90). */
   logFirstSyncDays: number;
   /**
@@ -124,6 +129,7 @@ export function readConfig(env: Env = process.env): Config {
     logLevel: logLevel(env),
     metricsPort: blank(env.METRICS_PORT) ? undefined : int(env, 'METRICS_PORT', 0, { min: 0, max: 65535 }),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 25_000, { min: 0, max: 3_600_000 }),
+    maxCursors: int(env, 'OKTA_SYNC_MAX_CURSORS', 8, { min: 1, max: 64 }),
     logFirstSyncDays: int(env, 'OKTA_SYNC_LOG_FIRST_SYNC_DAYS', 7, { min: 1, max: 90 }),
     changeFeed: bool(env, 'OKTA_SYNC_CHANGE_FEED', true),
     maxResponseBytes: blank(env.OKTA_SYNC_MAX_RESPONSE_BYTES)

@@ -37,6 +37,16 @@ export const pageJobSchema = z.object({
   limit: z.number().int().min(1).max(1000).optional(),
   /** For fan-out chains (members of one group): the parent object id. */
   parentId: z.string().min(1).max(200).optional(),
+  /**
+   * For a range chain of a partitioned full users run: the `created` range it lists
+   * (`r<generation>_<fromMs>_<toMs>`, `_o` when the upper bound is open, `_s<ids>` users to skip;
+   * see workers/range-plan.ts).
+   */
+  range: z.string().regex(/^r\d{1,2}_\d{1,15}_\d{1,15}(_o)?(_s[0-9A-Za-z.]{1,81})?$/).optional(),
+  /** System Log first sync in ranges: where the polling query starts once every range is listed (epoch ms). */
+  pollFrom: z.number().int().min(0).optional(),
+  /** Chains of the run listed at once, decided when the run was partitioned. */
+  cursors: z.number().int().min(1).max(64).optional(),
   /** Times this page stepped aside for runs that have done less work (fairness); not carried to the next page. */
   yields: z.number().int().min(0).optional(),
   /** The chain's recent cursors and pages (loop detection); absent on a chain's first page. */
@@ -100,8 +110,9 @@ export const PURGE_EVERY_MS = 3_600_000;
  * Deterministic job id of page `page` of a run (or of a fan-out chain under `parentId`).
  * BullMQ ignores an add with an id that still exists, which is what keeps a chain single.
  */
-export function pageJobId(job: Pick<PageJob, 'runId' | 'page' | 'parentId'>): string {
-  return job.parentId === undefined ? `${job.runId}.p${job.page}` : `${job.runId}.${job.parentId}.p${job.page}`;
+export function pageJobId(job: Pick<PageJob, 'runId' | 'page' | 'parentId' | 'range'>): string {
+  const chain = job.parentId ?? job.range;
+  return chain === undefined ? `${job.runId}.p${job.page}` : `${job.runId}.${chain}.p${job.page}`;
 }
 
 /**

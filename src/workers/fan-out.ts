@@ -14,10 +14,20 @@ import type { Redis } from '../shared/redis.js';
  * that sees this first is recorded as the finisher, and only it (or its retry) finishes the run.
  */
 export interface FanOutCoordinator {
-  /** A listing page found `childIds`; `last` when it is the listing's last page. */
-  listingPage(runId: string, page: number, childIds: readonly string[], last: boolean): Promise<FanOutStep>;
+  /**
+   * A listing page found `childIds`; `last` when it is the listing's last page. Once the last
+   * page is recorded, a retry of it registers nothing new (a re-planned partition cannot double).
+   * `window` overrides the coordinator's for this run (pass the same value on every call).
+   */
+  listingPage(runId: string, page: number, childIds: readonly string[], last: boolean, window?: number): Promise<FanOutStep>;
   /** The chain of `childId` ended: its last page is written, or its parent vanished (404). */
-  childEnded(runId: string, childId: string): Promise<FanOutStep>;
+  childEnded(runId: string, childId: string, window?: number): Promise<FanOutStep>;
+  /** The chain of `childId` handed the rest of its work to `childIds` (a range split in two). */
+  childSplit(runId: string, childId: string, childIds: readonly string[], window?: number): Promise<FanOutStep>;
+  /** Children registered but not yet started. */
+  waiting(runId: string): Promise<number>;
+  /** True once the listing's last page is recorded (a partition plan exists). */
+  planned(runId: string): Promise<boolean>;
   /** Drops a final run's bookkeeping (it also expires on its own). */
   forget(runId: string): Promise<void>;
 }
@@ -43,7 +53,9 @@ const SUFFIXES = ['seen', 'todo', 'active', 'meta', 'handoff'] as const;
 const STEP_SCRIPT = `
 local caller = ARGV[1]
 local window = tonumber(ARGV[2])
+local replanned = ARGV[3] == '1' and redis.call('HGET', KEYS[4], 'parentDone') == '1'
 for i = 6, #ARGV do
+  if replanned then break end
   if redis.call('SADD', KEYS[1], ARGV[i]) == 1 then redis.call('RPUSH', KEYS[2], ARGV[i]) end
 end
 if ARGV[3] == '1' then redis.call('HSET', KEYS[4], 'parentDone', '1') end
@@ -79,9 +91,10 @@ export function createFanOut(redis: Redis, keyPrefix: string, options: FanOutOpt
   if (!Number.isInteger(window) || window < 1) throw new RangeError('fan-out window must be a positive integer');
   const keys = (runId: string) => SUFFIXES.map((s) => `${keyPrefix}:fanout:${runId}:${s}`);
 
-  async function step(runId: string, caller: string, parentDone: boolean, ended: string, childIds: readonly string[]): Promise<FanOutStep> {
+  async function step(runId: string, caller: string, parentDone: boolean, ended: string, childIds: readonly string[], runWindow = window): Promise<FanOutStep> {
+    if (!Number.isInteger(runWindow) || runWindow < 1) throw new RangeError('fan-out window must be a positive integer');
     for (const id of childIds) if (id === '' || id.includes('\n')) throw new TypeError('fan-out child id must be non-empty and on one line');
-    const reply = (await redis.eval(STEP_SCRIPT, SUFFIXES.length, ...keys(runId), caller, window, parentDone ? '1' : '0', ended, ttl, ...childIds)) as [
+    const reply = (await redis.eval(STEP_SCRIPT, SUFFIXES.length, ...keys(runId), caller, runWindow, parentDone ? '1' : '0', ended, ttl, ...childIds)) as [
       string,
       number,
     ];
@@ -90,8 +103,15 @@ export function createFanOut(redis: Redis, keyPrefix: string, options: FanOutOpt
   }
 
   return {
-    listingPage: (runId, page, childIds, last) => step(runId, `listing:${page}`, last, '', childIds),
-    childEnded: (runId, childId) => step(runId, `child:${childId}`, false, childId, []),
+    listingPage: (runId, page, childIds, last, runWindow) => step(runId, `listing:${page}`, last, '', childIds, runWindow),
+    childEnded: (runId, childId, runWindow) => step(runId, `child:${childId}`, false, childId, [], runWindow),
+    childSplit: (runId, childId, childIds, runWindow) => step(runId, `child:${childId}`, false, childId, childIds, runWindow),
+    async waiting(runId) {
+      return redis.llen(keys(runId)[1] as string);
+    },
+    async planned(runId) {
+      return (await redis.hget(keys(runId)[3] as string, 'parentDone')) === '1';
+    },
     async forget(runId) {
       await redis.del(...keys(runId));
     },

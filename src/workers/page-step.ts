@@ -11,6 +11,8 @@ import type { FanOutCoordinator, FanOutStep } from './fan-out.js';
 import type { FairnessGate } from './fairness-gate.js';
 import { pagePriority } from './page-priority.js';
 import { guardPage } from './pagination-guard.js';
+import { isPartitionedLogsJob, partitionedLogsStep } from './partitioned-logs.js';
+import { type ChainTools, isPartitionedUsersJob, partitionedUsersStep } from './partitioned-users.js';
 import { type FanOutSpec, type ResourceSync, itemsWithoutKey } from './resources/resource-sync.js';
 import type { RunFinisher } from './run-finisher.js';
 
@@ -28,6 +30,8 @@ export interface PageStepDeps {
   fairness?: FairnessGate;
   /** `OKTA_SYNC_MAX_PAGES_PER_RUN`, default 100000. */
   maxPagesPerRun?: number;
+  /** Chains one run may list at once: min(OKTA_SYNC_MAX_CURSORS, OKTA_SYNC_TENANT_CONCURRENCY). Default 1. */
+  maxCursors?: number;
 }
 
 /** One page job's inputs, resolved by the processor. */
@@ -53,6 +57,8 @@ export interface PageStepInput {
  */
 export async function runPageStep(deps: PageStepDeps, input: PageStepInput): Promise<void> {
   const { data, sync } = input;
+  if (isPartitionedUsersJob(data, deps.maxCursors ?? 1)) return partitionedUsersStep(chainTools(deps, input));
+  if (isPartitionedLogsJob(data, deps.maxCursors ?? 1)) return partitionedLogsStep(chainTools(deps, input));
   if (data.parentId !== undefined) {
     if (!sync.fanOut) throw new UnrecoverableError(`resource ${data.resource} has no child chains`);
     return childPage(deps, input, sync.fanOut, data.parentId);
@@ -130,6 +136,24 @@ async function finish(deps: PageStepDeps, input: PageStepInput): Promise<void> {
   await flushStats(deps, input);
   await deps.finisher.succeed(input.run, input.sync);
   await deps.fairness?.forget(input.run.runId);
+}
+
+/** This job's page-step operations, for the range chains of a partitioned users run. */
+function chainTools(deps: PageStepDeps, input: PageStepInput): ChainTools {
+  return {
+    job: input.data,
+    firstUrl: () => firstUrl(deps, input),
+    fetch: (url) => fetchPage(deps, input, url),
+    nextOf,
+    commit: (pageKey, items) => commit(deps, input, input.sync.type, pageKey, input.sync.toObjects(items)),
+    enqueue: (job) => enqueueNext(deps, input, job),
+    flushStats: () => flushStats(deps, input),
+    finish: () => finish(deps, input),
+    polling: (url, page) => pollingPage(deps, input, url, page),
+    fanOut: deps.fanOut,
+    share: input.share,
+    maxCursors: deps.maxCursors ?? 1,
+  };
 }
 
 /** The job of the page after `data`: same chain, no fairness yields carried over, the loop guard's window. */

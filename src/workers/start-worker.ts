@@ -126,6 +126,7 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       finisher: createRunFinisher({ store }),
       logFirstSyncDays: config.logFirstSyncDays,
       maxPagesPerRun: config.maxPagesPerRun,
+      maxCursors: Math.min(config.maxCursors, config.tenantConcurrency),
       rateShare: config.rateShare,
       logger,
     });

@@ -57,6 +57,8 @@ export interface OktaPage {
    * polling query it may be, and the caller stops there and keeps it as the cursor.
    */
   nextUrl: string | null;
+  /** The bucket's `X-Rate-Limit-Limit` as this answer stated it (requests per minute), if it did. */
+  rateLimit?: number;
 }
 
 export interface OktaClient {
@@ -175,7 +177,9 @@ async function fetchPage(call: Call, token: AccessToken): Promise<OktaPage> {
     // An org that ignores `limit` is not paging: its cost would have no bound.
     throw new OktaError('okta_bad_response', `${path} answered ${items.length} items to a page of at most ${allowed}`, { path, status: res.status });
   }
-  return { items, nextUrl: nextPageUrl(target, res.headers.link, items.length) };
+  const page: OktaPage = { items, nextUrl: nextPageUrl(target, res.headers.link, items.length) };
+  if (reading && reading.limit > 0) page.rateLimit = reading.limit;
+  return page;
 }
 
 /**

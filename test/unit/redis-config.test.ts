@@ -17,7 +17,7 @@ function configError(env: Record<string, string>): ConfigError {
 describe('Redis connection modes in the config', () => {
   it('defaults to REDIS_URL (single mode)', () => {
     expect(readConfig({}).redis).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6379' });
-    expect(readConfig({ REDIS_URL: 'redis://r:6380/1' }).redis).toEqual({ mode: 'single', url: 'redis://r:6380/1' });
+    expect(readConfig({ REDIS_URL: 'redis://r:6380/0' }).redis).toEqual({ mode: 'single', url: 'redis://r:6380/0' });
   });
 
   it('REDIS_CLUSTER_NODES selects cluster mode and REDIS_URL is ignored', () => {

@@ -16,6 +16,8 @@ import type { ApiDeps } from './api-deps.js';
 import { checkApiKeys } from './api-key-policy.js';
 import { buildApi } from './build-api.js';
 import { runReleasers } from '../../shared/releasers.js';
+import { openWebhookQueue } from '../../shared/webhooks/webhook-queue.js';
+import { createTenantConnectedNotifier } from '../connect/tenant-connected-webhook.js';
 
 export interface StartApiOptions {
   /** Port to listen on, default 3000 (0 = any free port). */
@@ -61,6 +63,9 @@ export async function startApi(config: Config, options: StartApiOptions = {}): P
     const queue = openSyncQueue(redis, config.queuePrefix);
     queue.on('error', () => undefined); // logged once per 10 s by logRedisErrors
     releasers.push(() => queue.close());
+    const webhookQueue = openWebhookQueue(redis, config.queuePrefix);
+    webhookQueue.on('error', () => undefined); // logged once per 10 s by logRedisErrors
+    releasers.push(() => webhookQueue.close());
     const metrics = createMetrics({ queue });
     const oktaHttp = instrumentOktaHttp(createOktaHttp({ headersTimeoutMs: 15_000, bodyTimeoutMs: 15_000 }));
     releasers.push(() => oktaHttp.close());
@@ -73,6 +78,7 @@ export async function startApi(config: Config, options: StartApiOptions = {}): P
       logger,
       oktaHttp,
       metricsText: metrics.metricsText,
+      onTenantConnected: createTenantConnectedNotifier({ store, queue: webhookQueue }),
       ready: async () => {
         await withTimeout(Promise.all([redis.ping(), store.getTenant(asTenantId('readyz-probe'))]), PING_TIMEOUT_MS);
         return true;

@@ -138,7 +138,7 @@ export interface SweepQuery {
   countFor?: RunId;
 }
 
-export const WEBHOOK_EVENTS = ['run.finished', 'objects.changed'] as const;
+export const WEBHOOK_EVENTS = ['run.finished', 'objects.changed', 'tenant.connected'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /** A tenant's outgoing webhook (one per tenant); removed with the tenant. */

@@ -74,3 +74,26 @@ export function objectsChangedPayload(run: RunRecord, feed: FeedRange | undefine
     feed: feed ?? null,
   };
 }
+
+export interface TenantConnectedPayload {
+  event: 'tenant.connected';
+  deliveryId: string;
+  tenantId: string;
+  /** Scopes Okta granted on the connect page's live check. */
+  grantedScopes: string[];
+  /** Every needed scope granted and every resource readable without a warning. */
+  ok: boolean;
+  connectedAt: string;
+}
+
+/** One delivery per connection (a tenant connected again later is a new event). */
+export function tenantConnectedPayload(event: { tenantId: string; grantedScopes: string[]; ok: boolean }, at: Date): TenantConnectedPayload {
+  return {
+    event: 'tenant.connected',
+    deliveryId: `tenant.connected.${event.tenantId}.${at.getTime()}`,
+    tenantId: event.tenantId,
+    grantedScopes: [...event.grantedScopes],
+    ok: event.ok,
+    connectedAt: at.toISOString(),
+  };
+}

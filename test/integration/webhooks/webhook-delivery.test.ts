@@ -14,6 +14,7 @@ import { createWebhookClient } from '../../../src/shared/webhooks/webhook-client
 import { addWebhookJob } from '../../../src/shared/webhooks/webhook-queue.js';
 import { webhookSecretContext } from '../../../src/shared/webhooks/webhook-secret.js';
 import { verifyWebhookSignature } from '../../../src/shared/webhooks/webhook-signature.js';
+import { createTenantConnectedNotifier } from '../../../src/producer/connect/tenant-connected-webhook.js';
 import { deleteByPattern } from '../../../src/producer/remove-tenant.js';
 import { createRunNotifier, notifyingFinishedRuns } from '../../../src/workers/run-notifier.js';
 import { startWebhookWorker, type WebhookWorkerHandle } from '../../../src/workers/webhook-worker.js';
@@ -77,8 +78,15 @@ async function setWebhook(tenant: string, url: string, events: WebhookEvent[] = 
 
 /** A run of `tenant` that the notifying store then finishes, as a worker would. */
 async function finishRun(tenant: string, counters: { objects?: number; deleted?: number } = {}): Promise<RunId> {
-  const { run } = await store.createRunUnlessActive(runRecord(asTenantId(tenant), 'users', { status: 'running' }));
-  if (counters.objects || counters.deleted) await store.addRunCounters(run.runId, counters);
+  const tenantId = asTenantId(tenant);
+  const { run } = await store.createRunUnlessActive(runRecord(tenantId, 'users', { status: 'running' }));
+  // Real writes: finishRun recounts objects from the page records and deletions from the tombstones.
+  const at = new Date().toISOString();
+  const users = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ oktaId: `${prefix}${i}`, data: { i }, oktaLastUpdated: null }));
+  const earlier = `${run.runId}-earlier` as RunId;
+  if (counters.deleted) await store.commitPage({ tenantId, runId: earlier, type: 'user', pageKey: 'p0', objects: users(`gone-${run.runId}-`, counters.deleted), at });
+  if (counters.objects) await store.commitPage({ tenantId, runId: run.runId, type: 'user', pageKey: 'p0', objects: users(`kept-${run.runId}-`, counters.objects), at });
+  if (counters.deleted) await store.sweep({ tenantId, type: 'user', runId: run.runId, at });
   expect(await notifying.finishRun(run.runId, { status: 'succeeded', at: new Date().toISOString() })).toBe(true);
   return run.runId;
 }
@@ -95,6 +103,30 @@ async function stateOf(queue: Queue, id: string): Promise<string> {
 }
 
 describe('webhook deliveries', () => {
+
+  it('tenant.connected (the connect page) is delivered signed to a webhook that asks for it, and to no other', async () => {
+    respond = () => 204;
+    const at = new Date('2026-12-02T01:02:03.456Z');
+    const notify = createTenantConnectedNotifier({ store, queue: webhooks.queue, now: () => at });
+    await setWebhook('joined', `http://receiver.test:${receiver.port}/joined`, ['tenant.connected']);
+    await setWebhook('runsonly', `http://receiver.test:${receiver.port}/runsonly`, ['run.finished']);
+    await notify({ tenantId: asTenantId('runsonly'), grantedScopes: ['okta.users.read'], ok: true });
+    await notify({ tenantId: asTenantId('joined'), grantedScopes: ['okta.groups.read', 'okta.users.read'], ok: false });
+    const id = `tenant.connected.joined.${at.getTime()}`;
+    const d = await waitFor(async () => ofDelivery(id)[0], 30_000, 'tenant.connected delivery');
+    expect(verified(d)).toBe(true);
+    expect(d.path).toBe('/joined');
+    expect(JSON.parse(d.body)).toEqual({
+      event: 'tenant.connected',
+      deliveryId: id,
+      tenantId: 'joined',
+      grantedScopes: ['okta.groups.read', 'okta.users.read'],
+      ok: false,
+      connectedAt: at.toISOString(),
+    });
+    expect(await webhooks.queue.getJob(`tenant.connected.runsonly.${at.getTime()}`)).toBeUndefined();
+    expect(receiver.received.filter((r) => r.path === '/runsonly')).toHaveLength(0);
+  });
   it('a finished run is POSTed once, signed, with the run and the change counts; seen twice, still sent once', async () => {
     respond = () => 204;
     await setWebhook('acme', `http://receiver.test:${receiver.port}/hooks?tenant=acme`, ['run.finished', 'objects.changed']);

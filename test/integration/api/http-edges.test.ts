@@ -68,7 +68,14 @@ describe('browser sessions', () => {
     expect(a.cookie).not.toBe(b.cookie);
     expect((await board(h, a.cookie)).statusCode).toBe(200);
     expect((await board(h, b.cookie)).statusCode).toBe(200);
-    const [, keys] = await h.redis.scan('0', 'MATCH', `${keyPrefix(h.config.queuePrefix)}:session:*`, 'COUNT', 1_000);
+    // One SCAN call may cover only part of the suite's shared Redis: walk the whole cursor.
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [nextCursor, batch] = await h.redis.scan(cursor, 'MATCH', `${keyPrefix(h.config.queuePrefix)}:session:*`, 'COUNT', 1_000);
+      keys.push(...batch);
+      cursor = nextCursor;
+    } while (cursor !== '0');
     expect(keys.length).toBeGreaterThanOrEqual(2);
     // Redis holds a hash of the token, never the token.
     expect(keys.join(' ')).not.toContain(a.cookie.split('=')[1]);

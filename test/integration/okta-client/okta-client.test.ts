@@ -112,7 +112,8 @@ describe('okta client against a real HTTP server', () => {
     const events: OktaRequestEvent[] = [];
     const stats = emptyStats();
     const got = await page(client({ budget, onRequest: (e) => events.push(e) }), '/api/v1/users?limit=2', stats);
-    expect(got).toEqual({ items: [{ id: 'a' }, { id: 'b' }], nextUrl: `${server.origin}/api/v1/users?after=b&limit=2` });
+    // rateLimit: the answer's X-Rate-Limit-Limit, which sizes a partitioned run's cursors.
+    expect(got).toEqual({ items: [{ id: 'a' }, { id: 'b' }], nextUrl: `${server.origin}/api/v1/users?after=b&limit=2`, rateLimit: 600 });
     expect(budget.acquired).toEqual(['users']);
     expect(budget.released[0]).toMatchObject({ status: 200, reading: { limit: 600, remaining: 599 } });
     expect(budget.released[0]?.reading?.resetAtMs).toBeGreaterThan(Date.now() + 25_000);

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError } from '../../../shared/errors.js';
-import { asTenantId, type TenantId } from '../../../shared/ids.js';
 import type { Resource } from '../../../shared/resources.js';
 import { applySchedules, listSchedules, type ScheduleChange } from '../../schedules.js';
 import type { ApiDeps } from '../api-deps.js';
+import { requireTenant as requireTenantOf } from '../require-tenant.js';
 import { errorView, scheduleBody, scheduleView, tenantIdParams } from '../api-schemas.js';
 import { addZodRoute } from '../zod-route.js';
 
@@ -15,11 +14,7 @@ const errors = {
 };
 
 export function scheduleRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const requireTenant = async (id: string): Promise<TenantId> => {
-    const tenantId = asTenantId(id);
-    if (!(await deps.store.getTenant(tenantId))) throw new NotFoundError(`tenant ${tenantId}`);
-    return tenantId;
-  };
+  const requireTenant = (id: string) => requireTenantOf(deps.store, id);
 
   addZodRoute(app, {
     method: 'PUT',

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../../shared/errors.js';
-import { asTenantId, type TenantId } from '../../../shared/ids.js';
 import { WEBHOOK_EVENTS, type WebhookRecord } from '../../../shared/store/sync-store.js';
 import { checkWebhookUrl } from '../../../shared/webhooks/address-policy.js';
 import { webhookSecretContext } from '../../../shared/webhooks/webhook-secret.js';
 import type { ApiDeps } from '../api-deps.js';
+import { requireTenant as requireTenantOf } from '../require-tenant.js';
 import { errorView, tenantIdParams } from '../api-schemas.js';
 import { addZodRoute } from '../zod-route.js';
 
@@ -44,11 +44,7 @@ function view(w: WebhookRecord): z.infer<typeof webhookView> {
 /** PUT/GET/DELETE /v1/tenants/{tenantId}/webhook: outgoing notifications (DESIGN.md flow step 7). */
 export function webhookRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const policy = { allowInsecureLoopback: deps.config.allowInsecureLoopback, allow: deps.config.webhookAllow };
-  const requireTenant = async (id: string): Promise<TenantId> => {
-    const tenantId = asTenantId(id);
-    if (!(await deps.store.getTenant(tenantId))) throw new NotFoundError(`tenant ${tenantId}`);
-    return tenantId;
-  };
+  const requireTenant = (id: string) => requireTenantOf(deps.store, id);
 
   addZodRoute(app, {
     method: 'PUT',

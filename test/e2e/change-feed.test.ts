@@ -30,7 +30,7 @@ const API_KEY = 'change-feed-test-key-0123456789abcdef';
 
 beforeAll(async () => {
   box = createSandbox('change-feed');
-  sim = await startOktaSim({ orgs: 1, users: 400, groups: 12, apps: 3, logs: 120, seed: 16, rateLimits: 'unlimited' });
+  sim = await startOktaSim({ orgs: 1, users: 400, groups: 12, apps: 3, logs: 120, seed: 16, rateLimits: 'unlimited', latencyMs: 100 });
   metricsPort = await freePort();
   startCliProcess(['worker', '--concurrency', '6'], box.env({ METRICS_PORT: String(metricsPort) }));
   startCliProcess(['worker', '--concurrency', '6'], box.env());

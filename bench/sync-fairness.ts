@@ -49,8 +49,11 @@ const median = (xs: number[]) => {
 export async function measureFairness(cluster: SyncCluster, o: FairnessOptions): Promise<FairnessResult> {
   const [big] = await cluster.startSim(['--orgs', '1', '--users', String(o.bigUsers), '--groups', '2', '--apps', '1', '--logs', '1', '--seed', '1', '--rate-limits', 'unlimited']);
   const smallOrgs = await cluster.startSim(['--orgs', String(o.smallTenants), '--users', String(o.smallUsers), '--groups', '2', '--apps', '1', '--logs', '1', '--seed', '2', '--rate-limits', 'unlimited']);
-  await cluster.addTenant('big', big!);
-  const smalls = smallOrgs.map((_, i) => `small-${i + 1}`);
+  // Fresh tenant ids per call: a retry in the same cluster must not rebind a tenant that holds data.
+  const tag = Date.now().toString(36);
+  const bigId = `big-${tag}`;
+  await cluster.addTenant(bigId, big!);
+  const smalls = smallOrgs.map((_, i) => `small-${i + 1}-${tag}`);
   for (const [i, org] of smallOrgs.entries()) await cluster.addTenant(smalls[i]!, org);
   cluster.startWorkers(o.workers, o.concurrency);
 
@@ -69,7 +72,7 @@ export async function measureFairness(cluster: SyncCluster, o: FairnessOptions):
   for (let round = 0; round < o.rounds; round++) {
     for (const [i, t] of smalls.entries()) solo[i]!.push(runMs((await cluster.waitRuns(await cluster.sync(t, ['users'])))[0]!));
     for (const [i, ms] of (await allSmall()).entries()) together[i]!.push(ms);
-    const [bigRun] = await cluster.sync('big', ['users']);
+    const [bigRun] = await cluster.sync(bigId, ['users']);
     // Measure once the huge run is well under way: its attained service then marks it as old.
     while ((await cluster.runNow(bigRun!)).counters.pages < BIG_PAGES_BEFORE) await new Promise((r) => setTimeout(r, 10));
     const before = (await cluster.runNow(bigRun!)).counters.pages;

@@ -83,11 +83,36 @@ export type WebhookJob = z.infer<typeof webhookJobSchema>;
 export const purgeJobSchema = z.object({}).strict();
 export type PurgeJob = z.infer<typeof purgeJobSchema>;
 
+/**
+ * A System Log event as the watch and the Event Hook receiver hand it on: only what the refresh
+ * mapping reads (OKTA-FACTS "Near-real-time"); the rest of Okta's event stays out of Redis.
+ */
+export const changeEventSchema = z.object({
+  uuid: z.string().min(1).max(100),
+  eventType: z.string().min(1).max(200),
+  published: z.string().min(1).max(40),
+  target: z
+    .array(z.object({ id: z.string().min(1).max(200), type: z.string().min(1).max(100) }))
+    .max(20)
+    .nullable()
+    .optional(),
+});
+export type ChangeEvent = z.infer<typeof changeEventSchema>;
+
+/** Events to turn into targeted refreshes (an Event Hook delivery, or a watch poll's page). */
+export const eventsJobSchema = z.object({
+  tenantId,
+  source: z.enum(['hook', 'watch']),
+  events: z.array(changeEventSchema).min(1).max(500),
+});
+export type EventsJob = z.infer<typeof eventsJobSchema>;
+
 export const JOB_SCHEMAS = {
   page: pageJobSchema,
   schedule: scheduleJobSchema,
   webhook: webhookJobSchema,
   purge: purgeJobSchema,
+  events: eventsJobSchema,
 } as const;
 export type JobName = keyof typeof JOB_SCHEMAS;
 export type JobData<N extends JobName> = z.infer<(typeof JOB_SCHEMAS)[N]>;

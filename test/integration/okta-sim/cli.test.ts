@@ -15,13 +15,15 @@ const sink = (): { text: string; write(chunk: string): boolean } => ({
   },
 });
 
-async function waitFor<T>(read: () => T | undefined): Promise<T> {
-  for (let i = 0; i < 200; i++) {
+/** Polls read() until it gives a value; 30 s, as key generation for several orgs is slow on a loaded machine. */
+async function waitFor<T>(read: () => T | undefined, stderr: { text: string }): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
     const value = read();
     if (value !== undefined) return value;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error('timed out');
+  throw new Error(`timed out; stderr: ${stderr.text}`);
 }
 
 function freePort(): Promise<number> {
@@ -36,9 +38,10 @@ function freePort(): Promise<number> {
 /** Runs the CLI until the returned stop() is called; resolves with the JSON line's orgs. */
 async function start(argv: string[]): Promise<{ orgs: SimOrgInfo[]; stdout: string; stop(): Promise<void> }> {
   const stdout = sink();
+  const stderr = sink();
   const controller = new AbortController();
-  const running = runOktaSimCli(argv, { stdout, stderr: sink(), signal: controller.signal });
-  const line = await waitFor(() => (stdout.text.endsWith('\n') ? stdout.text : undefined));
+  const running = runOktaSimCli(argv, { stdout, stderr, signal: controller.signal });
+  const line = await waitFor(() => (stdout.text.endsWith('\n') ? stdout.text : undefined), stderr);
   return {
     orgs: (JSON.parse(line) as { orgs: SimOrgInfo[] }).orgs,
     stdout: stdout.text,

@@ -66,8 +66,12 @@ async function allStored(): Promise<{ type: string; oktaId: string }[]> {
 
 const key = (e: { type: string; oktaId: string }) => `${e.type}/${e.oktaId}`;
 
-/** A `changes --follow` process whose complete NDJSON lines are parsed as they arrive. */
-function consumer(args: string[]) {
+/**
+ * A `changes --follow` process whose complete NDJSON lines are parsed as they arrive. With
+ * `stallAfter`, its stdout is no longer read once that many entries arrived: the pipe fills and the
+ * consumer blocks mid-feed, so a kill lands mid-read however fast the machine is.
+ */
+function consumer(args: string[], stallAfter?: number) {
   const child = startCliProcess(['changes', 'acme', '--follow', ...args], box.env());
   const entries: ChangeEntry[] = [];
   let partial = '';
@@ -75,6 +79,7 @@ function consumer(args: string[]) {
     const lines = (partial + d.toString('utf8')).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) if (line) entries.push(JSON.parse(line) as ChangeEntry);
+    if (stallAfter !== undefined && entries.length >= stallAfter) child.stdout?.pause();
   });
   return { child, entries };
 }
@@ -85,9 +90,9 @@ describe('change feed end to end', () => {
   let resumed: ReturnType<typeof consumer> | undefined;
 
   it('a first full sync appends one upsert per stored object, read live by a consumer killed mid-read', async () => {
-    const first = consumer([]);
+    const first = consumer([], 20);
     const sync = syncAndWait(box, 'acme', ALL);
-    // Kill the consumer while the sync is still writing, once it has read something.
+    // Kill the consumer mid-read, once it has read something (it stalls there: see consumer()).
     await waitFor(async () => first.entries.length >= 20, 60_000, 'the consumer to read 20 entries');
     first.child.kill('SIGKILL');
     await once(first.child, 'exit');

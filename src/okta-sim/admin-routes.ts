@@ -31,6 +31,8 @@ const FaultBody = z.union([
     slowBody: z.number().optional(),
     slowBodyMs: z.number().int().optional(),
     tokenError: z.number().optional(),
+    hookDuplicate: z.number().optional(),
+    hookReorder: z.number().optional(),
   }),
 ]);
 const RevokeBody = z.object({ token: z.string().optional() });

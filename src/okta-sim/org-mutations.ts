@@ -51,6 +51,7 @@ class Mutator {
     const persistedMs = Date.parse(this.stamp());
     const publishedMs = persistedMs - (skewMs > 0 ? randomInt(this.rng, 0, skewMs) : 0);
     logs.push({ seq: (logs[logs.length - 1]?.seq ?? 0) + 1, publishedMs, event: buildLogEvent(this.rng, eventType, publishedMs, actor, target) });
+    this.store.logWritten(logs[logs.length - 1]);
   }
 
   private touchGroup(groupId: string): void {

@@ -45,6 +45,9 @@ const EXPECTED: readonly [path: string, bucket: string][] = [
   ['/api/v1/apps/0oa1/users/00u1', 'apps'],
   ['/api/v1/logs', 'logs'],
   ['/api/v1/eventHooks', 'other'],
+  ['/api/v1/eventHooks/who1', 'other'],
+  ['/api/v1/eventHooks/who1/lifecycle/verify', 'other'],
+  ['/api/v1/eventHooks/who1/lifecycle/deactivate', 'other'],
   ['/api/v1/meta/schemas/user/default', 'other'],
 ];
 

@@ -13,6 +13,7 @@ import type { StoreTestHooks } from './store-hooks.js';
 import {
   EMPTY_COUNTERS,
   type ConnectLinkRecord,
+  type EventHookRecord,
   type ListObjectsQuery,
   type ObjectType,
   type PageCommit,
@@ -30,6 +31,7 @@ import {
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { deleteWebhookRow, getWebhookRow, putWebhookRow } from './sqlite-webhooks.js';
 import { SqliteConnectLinks } from './sqlite-connect-links.js';
+import { deleteEventHookRow, getEventHookRow, putEventHookRow } from './sqlite-event-hooks.js';
 import { counterSets, objectFromRow, type Row, runFromRow, tenantFromRow } from './sqlite-rows.js';
 
 
@@ -108,6 +110,7 @@ export class SqliteStore implements SyncStore {
     // One transaction, so all or nothing; data first anyway, in the same order as MongoDB.
     const tx = this.db.transaction(() => {
       deleteWebhookRow(this.db, tenantId);
+      deleteEventHookRow(this.db, tenantId);
       // Outstanding onboarding links die with the tenant (they would re-create it).
       this.links.deleteForTenant(tenantId);
       if (options.purgeData) {
@@ -132,6 +135,18 @@ export class SqliteStore implements SyncStore {
 
   async deleteWebhook(tenantId: TenantId): Promise<boolean> {
     return deleteWebhookRow(this.db, tenantId);
+  }
+
+  async putEventHook(hook: EventHookRecord): Promise<{ created: boolean }> {
+    return putEventHookRow(this.db, hook);
+  }
+
+  async getEventHook(tenantId: TenantId): Promise<EventHookRecord | undefined> {
+    return getEventHookRow(this.db, tenantId);
+  }
+
+  async deleteEventHook(tenantId: TenantId): Promise<boolean> {
+    return deleteEventHookRow(this.db, tenantId);
   }
 
   async createRunUnlessActive(run: RunRecord): Promise<{ run: RunRecord; created: boolean }> {

@@ -6,6 +6,7 @@ import { removeTenant } from '../producer/remove-tenant.js';
 import { publicTenant, putTenant } from '../producer/tenant-service.js';
 import type { CliContext } from './context.js';
 import { readStdin } from './stdin.js';
+import { tenantHooksCommand } from './tenant-hooks.js';
 import { tenantVerifyCommand } from './tenant-verify.js';
 
 type Run = (action: (ctx: CliContext) => Promise<number>) => Promise<void>;
@@ -71,6 +72,7 @@ export function tenantCommand(run: Run): Command {
     }),
   );
   tenant.addCommand(tenantVerifyCommand(run));
+  tenant.addCommand(tenantHooksCommand(run));
   tenant
     .command('remove <tenantId>')
     .option('--purge-data', 'also delete its synced objects, runs and sync state')

@@ -15,6 +15,7 @@ import { changeRoutes } from './routes/change-routes.js';
 import { connectLinkRoutes, connectPageRoutes } from './routes/connect-routes.js';
 import { setSecurityHeaders } from './security-headers.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { hookRoutes } from './routes/hook-routes.js';
 import { objectRoutes } from './routes/object-routes.js';
 import { scheduleRoutes } from './routes/schedule-routes.js';
 import { syncRoutes } from './routes/sync-routes.js';
@@ -92,6 +93,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     scheduleRoutes(api, deps);
     objectRoutes(api, deps);
     webhookRoutes(api, deps);
+    hookRoutes(api, deps);
     changeRoutes(api, deps);
     connectLinkRoutes(api, deps);
     connectPageRoutes(api, deps);

@@ -3,6 +3,7 @@ import { bucketFor } from '../../src/okta-sim/bucket-table.js';
 import { API_ROUTES } from '../../src/okta-sim/api-routes.js';
 import { BUCKETS } from '../../src/okta-sim/types.js';
 import { OKTA_BUCKETS, bucketOf } from '../../src/shared/okta/buckets.js';
+import { EVENT_HOOK_PATHS } from '../../src/shared/okta/event-hook-types.js';
 import { RESOURCE_SYNCS } from '../../src/workers/resources/index.js';
 import type { FirstPageContext } from '../../src/workers/resources/resource-sync.js';
 
@@ -74,6 +75,16 @@ describe('rate-limit buckets: product against simulator', () => {
       const path = `/${route.segments.map((s) => (s.startsWith(':') ? '0x1' : s)).join('/')}`;
       expect(bucketOf('GET', path), path).toBe(bucketFor('GET', path));
     }
+  });
+
+  it.each([
+    ['GET', EVENT_HOOK_PATHS.list()],
+    ['POST', EVENT_HOOK_PATHS.list()],
+    ['DELETE', EVENT_HOOK_PATHS.one('who1abc')],
+    ['POST', EVENT_HOOK_PATHS.lifecycle('who1abc', 'verify')],
+    ['POST', EVENT_HOOK_PATHS.lifecycle('who1abc', 'deactivate')],
+  ])('the event hook call %s %s spends the default bucket in both tables (tenant hooks install)', (method, path) => {
+    expect({ product: bucketOf(method, path), simulator: bucketFor(method, path) }).toEqual({ product: 'other', simulator: 'other' });
   });
 
   it('names the same set of buckets', () => {

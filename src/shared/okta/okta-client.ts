@@ -70,6 +70,12 @@ export interface OktaClient {
   getPage(creds: OktaCredentials, url: string, scopes: readonly string[], stats: CallStats, share: number): Promise<OktaPage>;
 }
 
+/** Single-object reads (`GET /api/v1/users/{id}`), for targeted refreshes; same budget, token and errors as `getPage`. */
+export interface OktaObjectReader {
+  /** GETs one JSON object; a 404 throws `okta_not_found`. */
+  getObject(creds: OktaCredentials, url: string, scopes: readonly string[], stats: CallStats, share: number): Promise<unknown>;
+}
+
 /** One HTTP exchange with Okta's API, for metrics. */
 export interface OktaRequestEvent {
   tenantId: string;
@@ -97,7 +103,7 @@ export interface OktaClientDeps {
  * retries with the nonce sent (kept for the origin), and a `400 invalid_dpop_proof` with a fresh
  * proof (OKTA-FACTS "DPoP on API calls"). Every other failure is retried by the queue, and only there.
  */
-export function createOktaClient(deps: OktaClientDeps): OktaClient {
+export function createOktaClient(deps: OktaClientDeps): OktaClient & OktaObjectReader {
   // Per origin: each org's `Date` headers pin its clock against ours (see ServerClock).
   const clocks = new Map<string, ServerClock>();
   const clockOf = (origin: string): ServerClock => {
@@ -108,33 +114,36 @@ export function createOktaClient(deps: OktaClientDeps): OktaClient {
     }
     return clock;
   };
-  return {
-    async getPage(creds, url, scopes, stats, share) {
-      const target = new URL(url);
-      // A token is only ever sent to its own tenant's origin, whatever a Link header says.
-      if (target.origin !== creds.origin) {
-        throw new OktaError('okta_bad_response', `refusing to follow a link to another origin (${target.origin})`);
-      }
-      const call: Call = { deps, creds, target, bucket: bucketOf('GET', target.pathname), stats, share, clock: clockOf(target.origin) };
-      let { token, fetched } = await deps.tokens.get(creds, scopes);
+  /** One GET under the budget with the tenant's token; a `401 invalid_token` evicts it and retries once. */
+  async function withToken<T>(creds: OktaCredentials, url: string, scopes: readonly string[], stats: CallStats, share: number, read: (call: Call, token: AccessToken) => Promise<T>): Promise<T> {
+    const target = new URL(url);
+    // A token is only ever sent to its own tenant's origin, whatever a Link header says.
+    if (target.origin !== creds.origin) {
+      throw new OktaError('okta_bad_response', `refusing to follow a link to another origin (${target.origin})`);
+    }
+    const call: Call = { deps, creds, target, bucket: bucketOf('GET', target.pathname), stats, share, clock: clockOf(target.origin) };
+    let { token, fetched } = await deps.tokens.get(creds, scopes);
+    if (fetched) stats.tokenFetches++;
+    try {
+      return await read(call, token);
+    } catch (error) {
+      if (!isOktaError(error, 'okta_invalid_token')) throw error;
+      await deps.tokens.invalidate(creds, token);
+      ({ token, fetched } = await deps.tokens.get(creds, scopes));
       if (fetched) stats.tokenFetches++;
+      stats.retries++;
       try {
-        return await fetchPage(call, token);
-      } catch (error) {
-        if (!isOktaError(error, 'okta_invalid_token')) throw error;
-        await deps.tokens.invalidate(creds, token);
-        ({ token, fetched } = await deps.tokens.get(creds, scopes));
-        if (fetched) stats.tokenFetches++;
-        stats.retries++;
-        try {
-          return await fetchPage(call, token);
-        } catch (again) {
-          // A token minted a moment ago and refused too must not linger in the cache either.
-          if (isOktaError(again, 'okta_invalid_token')) await deps.tokens.invalidate(creds, token);
-          throw again;
-        }
+        return await read(call, token);
+      } catch (again) {
+        // A token minted a moment ago and refused too must not linger in the cache either.
+        if (isOktaError(again, 'okta_invalid_token')) await deps.tokens.invalidate(creds, token);
+        throw again;
       }
-    },
+    }
+  }
+  return {
+    getPage: (creds, url, scopes, stats, share) => withToken(creds, url, scopes, stats, share, fetchPage),
+    getObject: (creds, url, scopes, stats, share) => withToken(creds, url, scopes, stats, share, fetchObject),
   };
 }
 
@@ -148,7 +157,8 @@ interface Call {
   clock: ServerClock;
 }
 
-async function fetchPage(call: Call, token: AccessToken): Promise<OktaPage> {
+/** The exchange (with its DPoP retries) up to a 200 answer and its parsed JSON; any other status throws. */
+async function fetchJson(call: Call, token: AccessToken): Promise<{ res: OktaResponse; reading: RateLimitReading | undefined; json: unknown }> {
   const { target, stats } = call;
   const path = target.pathname;
   const retried = { nonce: false, proof: false };
@@ -162,12 +172,25 @@ async function fetchPage(call: Call, token: AccessToken): Promise<OktaPage> {
     const limit = Number(target.searchParams.get('limit') ?? Number.NaN);
     throw errorFromApiResponse(res, path, Number.isFinite(limit) ? limit : undefined, reading?.resetAtMs);
   }
-  let items: unknown;
   try {
-    items = JSON.parse(res.body);
+    return { res, reading, json: JSON.parse(res.body) };
   } catch (cause) {
     throw new OktaError('okta_bad_response', `unparsable JSON from ${path}`, { path, status: res.status }, { cause });
   }
+}
+
+async function fetchObject(call: Call, token: AccessToken): Promise<unknown> {
+  const { res, json } = await fetchJson(call, token);
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new OktaError('okta_bad_response', `expected a JSON object from ${call.target.pathname}`, { path: call.target.pathname, status: res.status });
+  }
+  return json;
+}
+
+async function fetchPage(call: Call, token: AccessToken): Promise<OktaPage> {
+  const { target } = call;
+  const path = target.pathname;
+  const { res, reading, json: items } = await fetchJson(call, token);
   if (!Array.isArray(items)) {
     throw new OktaError('okta_bad_response', `expected a JSON array from ${path}`, { path, status: res.status });
   }

@@ -17,6 +17,7 @@ import { setSecurityHeaders } from './security-headers.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { objectRoutes } from './routes/object-routes.js';
 import { scheduleRoutes } from './routes/schedule-routes.js';
+import { watchRoutes } from './routes/watch-routes.js';
 import { syncRoutes } from './routes/sync-routes.js';
 import { tenantRoutes } from './routes/tenant-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
@@ -90,6 +91,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     tenantRoutes(api, deps);
     syncRoutes(api, deps);
     scheduleRoutes(api, deps);
+    watchRoutes(api, deps);
     objectRoutes(api, deps);
     webhookRoutes(api, deps);
     changeRoutes(api, deps);

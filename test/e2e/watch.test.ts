@@ -64,6 +64,15 @@ async function shown(tenantId: string): Promise<{ watch: { lastPollAt: string | 
 }
 
 describe('System Log watch end to end', () => {
+  it('tenant watch refuses bad usage with exit 2 and one line, an unknown tenant with 1', async () => {
+    for (const args of [[], ['--interval', '4'], ['--interval', '5', '--off'], ['--interval', 'soon']]) {
+      const res = await runCli(['tenant', 'watch', 'acme', ...args], box.env());
+      expect(res.code, args.join(' ')).toBe(2);
+      expect(res.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1);
+    }
+    expect((await runCli(['tenant', 'watch', 'ghost', '--interval', '5'], box.env())).code).toBe(1);
+  });
+
   it('20 mixed mutations reach the store within 30 s, for < 3 requests a change plus the polls, and nothing else changes', async () => {
     await syncAndWait(box, 'acme', ALL);
     const afterSync = (await feed('acme')).at(-1)!.cursor;

@@ -110,6 +110,7 @@ class Mutator {
     const profile = { name: name ?? `Group ${groupId.slice(-5)}`, description: null };
     this.store.data.groups.set(groupId, { id: groupId, created: stamp, lastUpdated: stamp, lastMembershipUpdated: stamp, objectClass: ['okta:user_group'], type: 'OKTA_GROUP', profile });
     this.store.data.members.set(groupId, new Set());
+    this.log('group.lifecycle.create', undefined, [this.groupTarget(groupId)]);
     return { op: 'addGroup', ok: true, id: groupId };
   }
 

@@ -25,6 +25,13 @@ function productUrls(): { label: string; url: string }[] {
     }
     if (sync.fanOut) out.push({ label: `${resource} children`, url: sync.fanOut.childUrl(ORIGIN, '00gABC123', sync.fanOut.pageSize) });
   }
+  // The watch's targeted refreshes (src/workers/watch/refresh-processor.ts) read single objects.
+  out.push(
+    { label: 'refresh user', url: `${ORIGIN}/api/v1/users/00gABC123` },
+    { label: 'refresh group', url: `${ORIGIN}/api/v1/groups/00gABC123` },
+    { label: 'refresh app', url: `${ORIGIN}/api/v1/apps/00gABC123` },
+    { label: 'refresh app user', url: `${ORIGIN}/api/v1/apps/00gABC123/users/00gABC123` },
+  );
   return out;
 }
 
@@ -56,8 +63,19 @@ describe('rate-limit buckets: product against simulator', () => {
   const urls = productUrls();
 
   it('covers every URL shape the product sends', () => {
-    const paths = new Set(urls.map(({ url }) => new URL(url).pathname.replace(/00gABC123/, '{id}')));
-    expect([...paths].sort()).toEqual(['/api/v1/apps', '/api/v1/apps/{id}/users', '/api/v1/groups', '/api/v1/groups/{id}/users', '/api/v1/logs', '/api/v1/users']);
+    const paths = new Set(urls.map(({ url }) => new URL(url).pathname.replace(/00gABC123/g, '{id}')));
+    expect([...paths].sort()).toEqual([
+      '/api/v1/apps',
+      '/api/v1/apps/{id}',
+      '/api/v1/apps/{id}/users',
+      '/api/v1/apps/{id}/users/{id}',
+      '/api/v1/groups',
+      '/api/v1/groups/{id}',
+      '/api/v1/groups/{id}/users',
+      '/api/v1/logs',
+      '/api/v1/users',
+      '/api/v1/users/{id}',
+    ]);
   });
 
   it.each(urls)('$label spends the same bucket in both tables ($url)', ({ url }) => {

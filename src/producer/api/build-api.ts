@@ -18,6 +18,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { hookRoutes } from './routes/hook-routes.js';
 import { objectRoutes } from './routes/object-routes.js';
 import { scheduleRoutes } from './routes/schedule-routes.js';
+import { watchRoutes } from './routes/watch-routes.js';
 import { syncRoutes } from './routes/sync-routes.js';
 import { tenantRoutes } from './routes/tenant-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
@@ -91,6 +92,7 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     tenantRoutes(api, deps);
     syncRoutes(api, deps);
     scheduleRoutes(api, deps);
+    watchRoutes(api, deps);
     objectRoutes(api, deps);
     webhookRoutes(api, deps);
     hookRoutes(api, deps);

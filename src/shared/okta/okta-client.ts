@@ -90,6 +90,12 @@ export interface OktaClient {
   call(creds: OktaCredentials, request: OktaApiRequest, scopes: readonly string[], stats: CallStats, share: number): Promise<OktaApiAnswer>;
 }
 
+/** Single-object reads (`GET /api/v1/users/{id}`), for targeted refreshes; same budget, token and errors as `getPage`. */
+export interface OktaObjectReader {
+  /** GETs one JSON object; a 404 throws `okta_not_found`. */
+  getObject(creds: OktaCredentials, url: string, scopes: readonly string[], stats: CallStats, share: number): Promise<unknown>;
+}
+
 /** One HTTP exchange with Okta's API, for metrics. */
 export interface OktaRequestEvent {
   tenantId: string;
@@ -117,7 +123,7 @@ export interface OktaClientDeps {
  * retries with the nonce sent (kept for the origin), and a `400 invalid_dpop_proof` with a fresh
  * proof (OKTA-FACTS "DPoP on API calls"). Every other failure is retried by the queue, and only there.
  */
-export function createOktaClient(deps: OktaClientDeps): OktaClient {
+export function createOktaClient(deps: OktaClientDeps): OktaClient & OktaObjectReader {
   // Per origin: each org's `Date` headers pin its clock against ours (see ServerClock).
   const clocks = new Map<string, ServerClock>();
   const clockOf = (origin: string): ServerClock => {
@@ -128,47 +134,50 @@ export function createOktaClient(deps: OktaClientDeps): OktaClient {
     }
     return clock;
   };
-  return {
-    async getPage(creds, url, scopes, stats, share) {
-      const target = new URL(url);
-      // A token is only ever sent to its own tenant's origin, whatever a Link header says.
-      if (target.origin !== creds.origin) {
-        throw new OktaError('okta_bad_response', `refusing to follow a link to another origin (${target.origin})`);
-      }
-      const call: Call = { deps, creds, target, method: 'GET', body: undefined, bucket: bucketOf('GET', target.pathname), stats, share, clock: clockOf(target.origin) };
-      return withTokenRetry(call, scopes, (token) => fetchPage(call, token));
-    },
-    async call(creds, request, scopes, stats, share) {
-      const target = new URL(request.path, creds.origin);
-      if (target.origin !== creds.origin) throw new OktaError('okta_bad_response', `refusing a call to another origin (${target.origin})`);
-      const body = request.body === undefined ? undefined : JSON.stringify(request.body);
-      const call: Call = { deps, creds, target, method: request.method, body, bucket: bucketOf(request.method, target.pathname), stats, share, clock: clockOf(target.origin) };
-      return withTokenRetry(call, scopes, (token) => fetchJson(call, token));
-    },
-  };
-}
-
-/** A `401 invalid_token` evicts exactly that token and tries once more with a fresh one. */
-async function withTokenRetry<T>(call: Call, scopes: readonly string[], send: (token: AccessToken) => Promise<T>): Promise<T> {
-  const { deps, creds, stats } = call;
-  let { token, fetched } = await deps.tokens.get(creds, scopes);
-  if (fetched) stats.tokenFetches++;
-  try {
-    return await send(token);
-  } catch (error) {
-    if (!isOktaError(error, 'okta_invalid_token')) throw error;
-    await deps.tokens.invalidate(creds, token);
-    ({ token, fetched } = await deps.tokens.get(creds, scopes));
+  /** One request under the budget with the tenant's token; a `401 invalid_token` evicts it and retries once. */
+  async function withToken<T>(
+    creds: OktaCredentials,
+    request: { url: string; method: OktaApiRequest['method']; body: string | undefined },
+    scopes: readonly string[],
+    stats: CallStats,
+    share: number,
+    read: (call: Call, token: AccessToken) => Promise<T>,
+  ): Promise<T> {
+    const target = new URL(request.url);
+    // A token is only ever sent to its own tenant's origin, whatever a Link header says.
+    if (target.origin !== creds.origin) {
+      throw new OktaError('okta_bad_response', `refusing to follow a link to another origin (${target.origin})`);
+    }
+    const { method, body } = request;
+    const call: Call = { deps, creds, target, method, body, bucket: bucketOf(method, target.pathname), stats, share, clock: clockOf(target.origin) };
+    let { token, fetched } = await deps.tokens.get(creds, scopes);
     if (fetched) stats.tokenFetches++;
-    stats.retries++;
     try {
-      return await send(token);
-    } catch (again) {
-      // A token minted a moment ago and refused too must not linger in the cache either.
-      if (isOktaError(again, 'okta_invalid_token')) await deps.tokens.invalidate(creds, token);
-      throw again;
+      return await read(call, token);
+    } catch (error) {
+      if (!isOktaError(error, 'okta_invalid_token')) throw error;
+      await deps.tokens.invalidate(creds, token);
+      ({ token, fetched } = await deps.tokens.get(creds, scopes));
+      if (fetched) stats.tokenFetches++;
+      stats.retries++;
+      try {
+        return await read(call, token);
+      } catch (again) {
+        // A token minted a moment ago and refused too must not linger in the cache either.
+        if (isOktaError(again, 'okta_invalid_token')) await deps.tokens.invalidate(creds, token);
+        throw again;
+      }
     }
   }
+  const get = (url: string) => ({ url, method: 'GET' as const, body: undefined });
+  return {
+    getPage: (creds, url, scopes, stats, share) => withToken(creds, get(url), scopes, stats, share, fetchPage),
+    getObject: (creds, url, scopes, stats, share) => withToken(creds, get(url), scopes, stats, share, fetchObject),
+    call: (creds, request, scopes, stats, share) => {
+      const sent = { url: new URL(request.path, creds.origin).href, method: request.method, body: request.body === undefined ? undefined : JSON.stringify(request.body) };
+      return withToken(creds, sent, scopes, stats, share, fetchAnswer);
+    },
+  };
 }
 
 interface Call {
@@ -195,7 +204,8 @@ async function exchangeWithDpop(call: Call, token: AccessToken): Promise<{ res: 
   return answer;
 }
 
-async function fetchJson(call: Call, token: AccessToken): Promise<OktaApiAnswer> {
+/** A call's 2xx answer and its JSON (null for an empty body, e.g. a 204); any other status throws. */
+async function fetchAnswer(call: Call, token: AccessToken): Promise<OktaApiAnswer> {
   const path = call.target.pathname;
   const { res, reading } = await exchangeWithDpop(call, token);
   if (res.status < 200 || res.status >= 300) {
@@ -210,7 +220,8 @@ async function fetchJson(call: Call, token: AccessToken): Promise<OktaApiAnswer>
   }
 }
 
-async function fetchPage(call: Call, token: AccessToken): Promise<OktaPage> {
+/** The exchange (with its DPoP retries) up to a 200 answer and its parsed JSON; any other status throws. */
+async function fetchJson(call: Call, token: AccessToken): Promise<{ res: OktaResponse; reading: RateLimitReading | undefined; json: unknown }> {
   const { target, stats } = call;
   const path = target.pathname;
   const { res, reading } = await exchangeWithDpop(call, token);
@@ -219,12 +230,25 @@ async function fetchPage(call: Call, token: AccessToken): Promise<OktaPage> {
     const limit = Number(target.searchParams.get('limit') ?? Number.NaN);
     throw errorFromApiResponse(res, path, Number.isFinite(limit) ? limit : undefined, reading?.resetAtMs);
   }
-  let items: unknown;
   try {
-    items = JSON.parse(res.body);
+    return { res, reading, json: JSON.parse(res.body) };
   } catch (cause) {
     throw new OktaError('okta_bad_response', `unparsable JSON from ${path}`, { path, status: res.status }, { cause });
   }
+}
+
+async function fetchObject(call: Call, token: AccessToken): Promise<unknown> {
+  const { res, json } = await fetchJson(call, token);
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new OktaError('okta_bad_response', `expected a JSON object from ${call.target.pathname}`, { path: call.target.pathname, status: res.status });
+  }
+  return json;
+}
+
+async function fetchPage(call: Call, token: AccessToken): Promise<OktaPage> {
+  const { target } = call;
+  const path = target.pathname;
+  const { res, reading, json: items } = await fetchJson(call, token);
   if (!Array.isArray(items)) {
     throw new OktaError('okta_bad_response', `expected a JSON array from ${path}`, { path, status: res.status });
   }

@@ -263,9 +263,13 @@ export class SqliteStore implements SyncStore {
     const params = { tenantId: q.tenantId, type: q.type, runId: q.runId, at: q.at, countFor: q.countFor ?? q.runId };
     const tx = this.db.transaction(() => {
       const swept = (
-        q.oktaIdPrefix
-          ? this.db.prepare(`${Q.sweepPrefix} RETURNING okta_id`).all({ ...params, prefix: q.oktaIdPrefix })
-          : this.db.prepare(`${Q.sweepAll} RETURNING okta_id`).all(params)
+        q.oktaId !== undefined
+          ? this.db.prepare(`${Q.sweepOne} RETURNING okta_id`).all({ ...params, oktaId: q.oktaId })
+          : q.oktaIdSuffix
+            ? this.db.prepare(`${Q.sweepSuffix} RETURNING okta_id`).all({ ...params, suffix: q.oktaIdSuffix })
+            : q.oktaIdPrefix
+              ? this.db.prepare(`${Q.sweepPrefix} RETURNING okta_id`).all({ ...params, prefix: q.oktaIdPrefix })
+              : this.db.prepare(`${Q.sweepAll} RETURNING okta_id`).all(params)
       ) as Row[];
       const oktaIds = swept.map((r) => String(r.okta_id));
       if (oktaIds.length > 0) this.db.prepare(Q.countDeleted).run({ deleted: oktaIds.length, runId: params.countFor });

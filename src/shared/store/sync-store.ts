@@ -130,6 +130,13 @@ export interface SweepQuery {
   at: string;
   /** Restrict the sweep to oktaIds with this prefix (memberships of one group). */
   oktaIdPrefix?: string;
+  /** Restrict the sweep to this one oktaId (a targeted refresh found the object gone). */
+  oktaId?: string;
+  /**
+   * Restrict the sweep to oktaIds ending with this (the memberships of one hard-deleted user,
+   * `:${userId}`). Not an index range: a scan of the tenant's live objects of the type, for rare events.
+   */
+  oktaIdSuffix?: string;
   /**
    * The run these deletions count toward when `runId` is a stand-in (default `runId`): the store adds
    * them to its `deleted` counter (`finishRun` recounts them from the tombstones, so callers never add

@@ -62,7 +62,8 @@ export async function removeTenant(
   const redisKeysRemoved =
     (await deleteByPattern(deps.redis, `${prefix}:token:${tenantId}:*`)) + (await deleteByPattern(deps.redis, `${prefix}:idem:${tenantId}:*`)) +
     (await deps.redis.unlink(watchStatusKey(deps.queuePrefix, tenantId))) +
-    (await deleteByPattern(deps.redis, `${watchStatusKey(deps.queuePrefix, tenantId)}:*`));
+    (await deleteByPattern(deps.redis, `${watchStatusKey(deps.queuePrefix, tenantId)}:*`)) +
+    (await deleteByPattern(deps.redis, `${prefix}:hook-seen:${tenantId}:*`));
   const report = { schedulesRemoved: true, jobsRemoved, runsCancelled, redisKeysRemoved, dataPurged: options.purgeData };
   deps.logger?.info({ tenantId, ...report }, 'tenant removed');
   return report;

@@ -138,6 +138,13 @@ describe('POST /v1/hooks/okta/{tenantId}: deliveries', () => {
     expect(everything).not.toContain('okhs_wrong');
   });
 
+  it('removing the tenant removes its hook record and seen-uuid keys; its deliveries are then refused', async () => {
+    expect((await h.call({ method: 'DELETE', url: '/v1/tenants/acme' })).statusCode).toBe(204);
+    expect(await h.store.getEventHook(tenant)).toBeUndefined();
+    expect(await h.redis.keys(`${keyPrefix(h.config.queuePrefix)}:hook-seen:acme:*`)).toEqual([]);
+    expect((await post(delivery([event()]))).statusCode).toBe(401);
+  });
+
   it('is documented without the bearer requirement', async () => {
     const doc = json<{ paths: Record<string, Record<string, { security?: unknown[] }>> }>(await h.call({ method: 'GET', url: '/openapi.json' }));
     const path = doc.paths['/v1/hooks/okta/{tenantId}'] ?? {};

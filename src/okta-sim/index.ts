@@ -11,7 +11,7 @@
  * - `/api/v1/eventHooks[/{id}[/lifecycle/verify|activate|deactivate]]`: Event Hooks, with the
  *   verification handshake and deliveries of every subscribed System Log event a mutation writes
  *   (at least once; duplicates and reordering by the `hookDuplicate`/`hookReorder` faults).
- * - `/__sim/` (loopback, no auth): `GET stats | truth | faults`; `POST mutate | faults | revoke |
+ * - `/__sim/` (loopback, no auth): `GET stats | truth | faults | event-hooks`; `POST mutate | faults | revoke |
  *   reset-stats | clients | dpop-nonce/rotate`.
  */
 import { normalizeFaultSpec } from './faults.js';

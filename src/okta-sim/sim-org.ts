@@ -5,7 +5,7 @@ import { type ApiAuthDeps, authenticateApi, checkScope } from './api-auth.js';
 import { matchRoute } from './api-routes.js';
 import { type ClientSet, registerClients } from './clients.js';
 import { DpopVerifier } from './dpop.js';
-import { EventHookRegistry } from './event-hooks.js';
+import { EventHookRegistry, hookView } from './event-hooks.js';
 import { HookDeliverer } from './hook-delivery.js';
 import { FaultInjector, normalizeFaultSpec } from './faults.js';
 import { type BodyDamage, isLoopback, readBody, sleep, writeReply } from './http-io.js';
@@ -176,6 +176,11 @@ export class SimOrg implements AdminTarget {
     if (change.dpop !== undefined) client.dpop = change.dpop;
     if (change.grantedScopes !== undefined) client.grantedScopes = new Set(change.grantedScopes);
     return true;
+  }
+
+  eventHookState(): { hooks: unknown[]; deliveries: unknown[] } {
+    const { registry, deliverer, baseUrl } = this.eventHooks;
+    return { hooks: registry.list().map((h) => hookView(h, baseUrl)), deliveries: [...deliverer.records] };
   }
 
   rotateDpopNonce(): void {

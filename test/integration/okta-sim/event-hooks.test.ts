@@ -107,6 +107,10 @@ describe('event hooks API', () => {
     expect(challenge?.headers.authorization).toBe(AUTH);
 
     expect((await call('GET', '/api/v1/eventHooks')).json<Hook[]>().map((h) => h.id)).toEqual([hook.id]);
+    const state = await admin<{ hooks: Hook[]; deliveries: { kind: string; status: number }[] }>(org, 'event-hooks');
+    expect(state.hooks.map((h) => h.verificationStatus)).toEqual(['VERIFIED']);
+    expect(state.deliveries.at(-1)).toMatchObject({ kind: 'verify', status: 200 });
+    expect(JSON.stringify(state)).not.toContain(AUTH);
     expect((await call('GET', `/api/v1/eventHooks/${hook.id}`)).json<Hook>().id).toBe(hook.id);
     const refused = await call('DELETE', `/api/v1/eventHooks/${hook.id}`);
     expect(refused.status).toBe(400);

@@ -7,6 +7,7 @@ import { publicTenant, putTenant } from '../producer/tenant-service.js';
 import type { CliContext } from './context.js';
 import { readStdin } from './stdin.js';
 import { applyWatch, readWatch, watchInterval } from '../producer/watch.js';
+import { eventHookView } from '../producer/event-hooks/event-hook-view.js';
 import { tenantHooksCommand } from './tenant-hooks.js';
 import { tenantVerifyCommand } from './tenant-verify.js';
 
@@ -79,7 +80,8 @@ export function tenantCommand(run: Run): Command {
           process.stderr.write(`okta-sync: watch status unavailable (${error.message})\n`);
           return undefined;
         });
-      process.stdout.write(`${JSON.stringify({ ...publicTenant(t), ...(watch ? { watch } : {}) }, null, 2)}\n`);
+      const eventHook = eventHookView(await (await ctx.store()).getEventHook(t.tenantId));
+      process.stdout.write(`${JSON.stringify({ ...publicTenant(t), ...(watch ? { watch } : {}), eventHook }, null, 2)}\n`);
       return 0;
     }),
   );

@@ -77,6 +77,13 @@ describe('tenant hooks install', () => {
     expect(report.events).not.toContain('user.lifecycle.delete.completed');
     const [hook] = sim.org(0).eventHooks.registry.list();
     expect(hook).toMatchObject({ id: report.oktaHookId, status: 'ACTIVE', verificationStatus: 'VERIFIED', uri: report.uri });
+    const shown = await runCli(['tenant', 'show', 'acme'], box.env());
+    cliOutput.push(shown.stdout, shown.stderr);
+    expect(JSON.parse(shown.stdout).eventHook).toMatchObject({ status: 'installed', oktaHookId: report.oktaHookId, uri: report.uri });
+    const got = await fetch(`${apiUrl}/v1/tenants/acme`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    const gotText = await got.text();
+    cliOutput.push(gotText);
+    expect(JSON.parse(gotText).eventHook).toMatchObject({ status: 'installed', oktaHookId: report.oktaHookId });
 
     sim.org(0).setFaults({ hookDuplicate: 1, hookReorder: 0 });
     const user = sim.org(0).truth().users.find((u) => u.status === 'ACTIVE')!;

@@ -61,6 +61,17 @@ export const tenantView = z.object({
   status: z.enum(TENANT_STATUSES),
   /** On GET only: the watch's state. */
   watch: watchView.optional(),
+  /** On GET only: the Okta Event Hook (`tenant hooks install`), or null. */
+  eventHook: z
+    .object({
+      status: z.enum(['installing', 'installed']),
+      oktaHookId: z.string().nullable(),
+      uri: z.string(),
+      events: z.number().describe('event types subscribed'),
+      updatedAt: z.string(),
+    })
+    .nullable()
+    .optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

@@ -5,6 +5,7 @@ import { removeTenant } from '../../remove-tenant.js';
 import { publicTenant, putTenant } from '../../tenant-service.js';
 import { verifyTenant } from '../../verify-tenant.js';
 import { readWatch } from '../../watch.js';
+import { eventHookView } from '../../event-hooks/event-hook-view.js';
 import { type ApiDeps, defined, domainPolicyOf } from '../api-deps.js';
 import { deleteQuery, errorView, tenantBody, tenantIdParams, tenantView, verifyView } from '../api-schemas.js';
 import { addZodRoute } from '../zod-route.js';
@@ -53,7 +54,7 @@ export function tenantRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const tenant = await deps.store.getTenant(asTenantId(params.tenantId));
       if (!tenant) throw new NotFoundError(`tenant ${params.tenantId}`);
       const watch = await readWatch({ queue: deps.queue, redis: deps.redis, queuePrefix: deps.config.queuePrefix }, tenant.tenantId);
-      return { ...publicTenant(tenant), watch };
+      return { ...publicTenant(tenant), watch, eventHook: eventHookView(await deps.store.getEventHook(tenant.tenantId)) };
     },
   });
 

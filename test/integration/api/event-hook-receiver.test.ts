@@ -117,6 +117,14 @@ describe('POST /v1/hooks/okta/{tenantId}: deliveries', () => {
     expect((await post({ data: { events: 'nope' } }, null)).statusCode).toBe(401);
   });
 
+  it('refuses a body over 1 MiB with 413 (401 first without the secret) and queues nothing', async () => {
+    const before = (await queuedUuids()).length;
+    const big = delivery([{ ...event(), displayMessage: 'x'.repeat(1024 * 1024) }]);
+    expect((await post(big)).statusCode).toBe(413);
+    expect((await post(big, null)).statusCode).toBe(401);
+    expect(await queuedUuids()).toHaveLength(before);
+  });
+
   it('keeps the seen-uuid keys under the queue prefix with a TTL', async () => {
     const keys = await h.redis.keys(`${keyPrefix(h.config.queuePrefix)}:hook-seen:acme:*`);
     expect(keys.length).toBeGreaterThanOrEqual(3);
@@ -127,7 +135,7 @@ describe('POST /v1/hooks/okta/{tenantId}: deliveries', () => {
 
   it('counts deliveries and events; the secret is in no log line or response', async () => {
     const text = await registry.metrics();
-    expect(text).toMatch(/okta_sync_hook_deliveries_total\{result="refused"\} 7/);
+    expect(text).toMatch(/okta_sync_hook_deliveries_total\{result="refused"\} 8/);
     expect(text).toMatch(/okta_sync_hook_deliveries_total\{result="accepted"\} 4/);
     expect(text).toMatch(/okta_sync_hook_deliveries_total\{result="invalid"\} 1/);
     expect(text).toMatch(/okta_sync_hook_events_total\{result="queued"\} 3/);

@@ -13,7 +13,7 @@ import { errorView } from '../api-schemas.js';
 import { addZodRoute } from '../zod-route.js';
 
 const tags = ['event hooks'];
-const URL = '/v1/hooks/okta/:tenantId';
+const ROUTE = '/v1/hooks/okta/:tenantId';
 
 /** How long an event uuid is remembered: Okta's duplicates and its one retry come within seconds. */
 export const HOOK_DEDUPE_TTL_SECONDS = 3600;
@@ -57,7 +57,7 @@ export function hookRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const tenantId = await authenticate(deps, (request.params as { tenantId?: string }).tenantId, request.headers[HOOK_AUTH_HEADER]);
       if (!tenantId) {
         metrics.delivery('refused');
-        request.log.info({ route: URL }, 'event hook delivery refused');
+        request.log.info({ route: ROUTE }, 'event hook delivery refused');
         return refused(reply);
       }
       authenticated.set(request, tenantId);
@@ -65,7 +65,7 @@ export function hookRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
     addZodRoute(scope, {
       method: 'GET',
-      url: URL,
+      url: ROUTE,
       summary: "Okta's Event Hook verification: echoes x-okta-verification-challenge",
       tags,
       auth: false,
@@ -89,7 +89,7 @@ export function hookRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
     addZodRoute(scope, {
       method: 'POST',
-      url: URL,
+      url: ROUTE,
       summary: "An Okta Event Hook delivery (authenticated by the tenant's hook secret, not the API key)",
       tags,
       auth: false,
@@ -110,7 +110,7 @@ export function hookRoutes(app: FastifyInstance, deps: ApiDeps): void {
   });
   // A body that fails validation after authentication counts as invalid.
   app.addHook('onResponse', async (request, reply) => {
-    if (request.routeOptions.url === URL && request.method === 'POST' && reply.statusCode === 400) metrics.delivery('invalid');
+    if (request.routeOptions.url === ROUTE && request.method === 'POST' && reply.statusCode === 400) metrics.delivery('invalid');
   });
 }
 

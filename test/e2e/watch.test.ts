@@ -143,6 +143,41 @@ describe('System Log watch end to end', () => {
     expect(status.lastLagSeconds).not.toBeNull();
   });
 
+  it('group and app assignment events: a renamed, a new and a deleted group, an assignment added and one removed', async () => {
+    const truth0 = await truthOf(sim, 0);
+    const [renamed, doomed] = truth0.groups.map((g) => g.id);
+    const [appId] = truth0.apps.map((a) => a.id);
+    const assigned = truth0.appUsers.filter((m) => m.startsWith(`${appId}:`));
+    const unassigned = truth0.users.find((u) => !assigned.includes(`${appId}:${u.id}`))!.id;
+    const removedAssignment = assigned[0]!;
+    const results = await mutate(sim, 0, [
+      { op: 'updateGroup', id: renamed, name: 'Renamed by the watch' },
+      { op: 'addGroup', name: 'Born watched' },
+      { op: 'deleteGroup', id: doomed },
+      { op: 'assignApp', appId, userId: unassigned },
+      { op: 'unassignApp', appId, userId: removedAssignment.split(':')[1] },
+    ]);
+    const born = results[1]!.id!;
+    const truth = await truthOf(sim, 0);
+    await waitFor(
+      async () => {
+        const groups = alive(await storedObjects(box, 'acme', 'group'));
+        const appUsers = alive(await storedObjects(box, 'acme', 'app_user'));
+        const memberships = alive(await storedObjects(box, 'acme', 'membership'));
+        const name = (groups.find((g) => g.oktaId === renamed)?.data as { profile: { name: string } } | undefined)?.profile.name;
+        return (
+          name === 'Renamed by the watch' &&
+          JSON.stringify(ids(groups)) === JSON.stringify(truth.groups.map((g) => g.id).sort()) &&
+          JSON.stringify(ids(appUsers)) === JSON.stringify([...truth.appUsers].sort()) &&
+          JSON.stringify(ids(memberships)) === JSON.stringify([...truth.memberships].sort())
+        );
+      },
+      30_000,
+      'the group and app changes in the store',
+    );
+    expect(ids(alive(await storedObjects(box, 'acme', 'group')))).toContain(born);
+  });
+
   it('an org writing ~50 events/s for 20 s: lag stays bounded, no 429, no event lost', async () => {
     await watch('busy', 5);
     const generated: string[] = [];

@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OktaSim, startOktaSim } from '../../src/okta-sim/index.js';
 import { asTenantId } from '../../src/shared/ids.js';
@@ -5,7 +7,7 @@ import type { ChangeEntry } from '../../src/shared/store/change-feed.js';
 import { SqliteStore } from '../../src/shared/store/sqlite-store.js';
 import { createSandbox, type Sandbox } from '../helpers/fixtures.js';
 import { runCli, startCliProcess, waitFor } from '../helpers/processes.js';
-import type { SimStatsJson } from '../helpers/sync-scenario.js';
+import { probe, type SimStatsJson } from '../helpers/sync-scenario.js';
 import { addTenant, alive, ids, mutate, simJson, storedObjects, syncAndWait, truthOf } from './sync-harness.js';
 
 /**
@@ -17,12 +19,17 @@ import { addTenant, alive, ids, mutate, simJson, storedObjects, syncAndWait, tru
  */
 let sim: OktaSim;
 let box: Sandbox;
+let metricsPort = 0;
 const ALL = ['users', 'groups', 'memberships', 'apps', 'logs'];
 
 beforeAll(async () => {
   box = createSandbox('watch');
   sim = await startOktaSim({ orgs: 2, users: 150, groups: 6, apps: 2, logs: 40, seed: 17, latencyMs: 20 });
-  startCliProcess(['worker', '--concurrency', '6'], box.env());
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  metricsPort = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  startCliProcess(['worker', '--concurrency', '6'], box.env({ METRICS_PORT: String(metricsPort) }));
   await addTenant(box, sim, 'acme', 0);
   await addTenant(box, sim, 'busy', 1);
 });
@@ -141,6 +148,14 @@ describe('System Log watch end to end', () => {
     const status = (await shown('acme')).watch;
     expect(status.enabled).toBe(true);
     expect(status.lastLagSeconds).not.toBeNull();
+    // The worker's metrics: refreshes by kind, the lag histogram, the last poll of the tenant.
+    const text = (await probe(metricsPort, '/metrics'))?.body ?? '';
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+    expect(value(/okta_sync_watch_refreshes_total\{kind="user_deleted",result="deleted"\} (\d+)/)).toBe(3);
+    expect(value(/okta_sync_watch_refreshes_total\{kind="user",result="written"\} (\d+)/)).toBeGreaterThanOrEqual(11);
+    expect(value(/okta_sync_watch_lag_seconds_count\{kind="user"\} (\d+)/)).toBeGreaterThanOrEqual(11);
+    expect(value(/okta_sync_watch_events_read_total\{tenant="acme",source="watch"\} (\d+)/)).toBeGreaterThanOrEqual(20);
+    expect(value(/okta_sync_watch_last_poll_timestamp_seconds\{tenant="acme"\} ([\d.e+]+)/)).toBeGreaterThan(Date.now() / 1000 - 30);
   });
 
   it('group and app assignment events: a renamed, a new and a deleted group, an assignment added and one removed', async () => {

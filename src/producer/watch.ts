@@ -39,7 +39,8 @@ export function watchInterval(change: WatchChange): number {
 export async function applyWatch(deps: { queue: Queue; redis: Redis; queuePrefix: string }, tenantId: TenantId, change: WatchChange): Promise<WatchView> {
   const id = watchSchedulerId(tenantId);
   if (!change.enabled) await deps.queue.removeJobScheduler(id);
-  else await upsertScheduler(deps.queue, id, watchInterval(change) * 1_000, 'watch', watchJobSchema.parse({ tenantId }));
+  // 17 280 ticks a day at 5 s: kept like page jobs they would push page records out of the kept set.
+  else await upsertScheduler(deps.queue, id, watchInterval(change) * 1_000, 'watch', watchJobSchema.parse({ tenantId }), { forgetCompleted: true });
   return readWatch(deps, tenantId);
 }
 

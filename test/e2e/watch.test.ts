@@ -1,3 +1,5 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OktaSim, startOktaSim } from '../../src/okta-sim/index.js';
 import { asTenantId } from '../../src/shared/ids.js';
@@ -5,7 +7,7 @@ import type { ChangeEntry } from '../../src/shared/store/change-feed.js';
 import { SqliteStore } from '../../src/shared/store/sqlite-store.js';
 import { createSandbox, type Sandbox } from '../helpers/fixtures.js';
 import { runCli, startCliProcess, waitFor } from '../helpers/processes.js';
-import type { SimStatsJson } from '../helpers/sync-scenario.js';
+import { probe, type SimStatsJson } from '../helpers/sync-scenario.js';
 import { addTenant, alive, ids, mutate, simJson, storedObjects, syncAndWait, truthOf } from './sync-harness.js';
 
 /**
@@ -17,12 +19,17 @@ import { addTenant, alive, ids, mutate, simJson, storedObjects, syncAndWait, tru
  */
 let sim: OktaSim;
 let box: Sandbox;
+let metricsPort = 0;
 const ALL = ['users', 'groups', 'memberships', 'apps', 'logs'];
 
 beforeAll(async () => {
   box = createSandbox('watch');
   sim = await startOktaSim({ orgs: 2, users: 150, groups: 6, apps: 2, logs: 40, seed: 17, latencyMs: 20 });
-  startCliProcess(['worker', '--concurrency', '6'], box.env());
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  metricsPort = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  startCliProcess(['worker', '--concurrency', '6'], box.env({ METRICS_PORT: String(metricsPort) }));
   await addTenant(box, sim, 'acme', 0);
   await addTenant(box, sim, 'busy', 1);
 });
@@ -141,6 +148,49 @@ describe('System Log watch end to end', () => {
     const status = (await shown('acme')).watch;
     expect(status.enabled).toBe(true);
     expect(status.lastLagSeconds).not.toBeNull();
+    // The worker's metrics: refreshes by kind, the lag histogram, the last poll of the tenant.
+    const text = (await probe(metricsPort, '/metrics'))?.body ?? '';
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+    expect(value(/okta_sync_watch_refreshes_total\{kind="user_deleted",result="deleted"\} (\d+)/)).toBe(3);
+    expect(value(/okta_sync_watch_refreshes_total\{kind="user",result="written"\} (\d+)/)).toBeGreaterThanOrEqual(11);
+    expect(value(/okta_sync_watch_lag_seconds_count\{kind="user"\} (\d+)/)).toBeGreaterThanOrEqual(11);
+    expect(value(/okta_sync_watch_events_read_total\{tenant="acme",source="watch"\} (\d+)/)).toBeGreaterThanOrEqual(20);
+    expect(value(/okta_sync_watch_last_poll_timestamp_seconds\{tenant="acme"\} ([\d.e+]+)/)).toBeGreaterThan(Date.now() / 1000 - 30);
+  });
+
+  it('group and app assignment events: a renamed, a new and a deleted group, an assignment added and one removed', async () => {
+    const truth0 = await truthOf(sim, 0);
+    const [renamed, doomed] = truth0.groups.map((g) => g.id);
+    const [appId] = truth0.apps.map((a) => a.id);
+    const assigned = truth0.appUsers.filter((m) => m.startsWith(`${appId}:`));
+    const unassigned = truth0.users.find((u) => !assigned.includes(`${appId}:${u.id}`))!.id;
+    const removedAssignment = assigned[0]!;
+    const results = await mutate(sim, 0, [
+      { op: 'updateGroup', id: renamed, name: 'Renamed by the watch' },
+      { op: 'addGroup', name: 'Born watched' },
+      { op: 'deleteGroup', id: doomed },
+      { op: 'assignApp', appId, userId: unassigned },
+      { op: 'unassignApp', appId, userId: removedAssignment.split(':')[1] },
+    ]);
+    const born = results[1]!.id!;
+    const truth = await truthOf(sim, 0);
+    await waitFor(
+      async () => {
+        const groups = alive(await storedObjects(box, 'acme', 'group'));
+        const appUsers = alive(await storedObjects(box, 'acme', 'app_user'));
+        const memberships = alive(await storedObjects(box, 'acme', 'membership'));
+        const name = (groups.find((g) => g.oktaId === renamed)?.data as { profile: { name: string } } | undefined)?.profile.name;
+        return (
+          name === 'Renamed by the watch' &&
+          JSON.stringify(ids(groups)) === JSON.stringify(truth.groups.map((g) => g.id).sort()) &&
+          JSON.stringify(ids(appUsers)) === JSON.stringify([...truth.appUsers].sort()) &&
+          JSON.stringify(ids(memberships)) === JSON.stringify([...truth.memberships].sort())
+        );
+      },
+      30_000,
+      'the group and app changes in the store',
+    );
+    expect(ids(alive(await storedObjects(box, 'acme', 'group')))).toContain(born);
   });
 
   it('an org writing ~50 events/s for 20 s: lag stays bounded, no 429, no event lost', async () => {

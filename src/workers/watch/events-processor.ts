@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
-import { KEEP_COMPLETED, KEEP_FAILED, PAGE_JOB_ATTEMPTS, parseJob, refreshJobSchema } from '../../shared/jobs.js';
+import { KEEP_FAILED, PAGE_JOB_ATTEMPTS, parseJob, refreshJobSchema } from '../../shared/jobs.js';
 import type { Logger } from '../../shared/logger.js';
 import { refreshesFor } from './event-refreshes.js';
 
@@ -14,7 +14,8 @@ export interface EventsProcessorDeps {
 /**
  * An `events` job (a watch poll's page or an Event Hook delivery) → one refresh job per object
  * its events name, coalesced (`refreshesFor`). Refresh job ids derive from the events job's id
- * and the object, so a retried events job adds nothing twice; a later event of the same object
+ * and the object, so a retried events job adds nothing twice while the refresh is pending (a
+ * refresh run twice writes the same thing); a later event of the same object
  * comes in another events job and refreshes again. Refresh jobs are added without a priority,
  * like every run's first page: one small job, ahead of the pages of long runs.
  */
@@ -31,7 +32,8 @@ export function createEventsProcessor(deps: EventsProcessorDeps) {
         jobId: `refresh.${data.tenantId}.${digest.slice(0, 32)}`,
         attempts: PAGE_JOB_ATTEMPTS,
         backoff: { type: 'jitter' },
-        removeOnComplete: KEEP_COMPLETED,
+        // Removed once done (trims nothing else): the id only has to hold while the refresh is pending.
+        removeOnComplete: true,
         removeOnFail: KEEP_FAILED,
       });
     }

@@ -8,8 +8,8 @@ import { type OktaCredentials, credentialsOf } from '../../shared/okta/okta-cred
 import type { DomainPolicy } from '../../shared/okta/okta-domain.js';
 import { isOktaError } from '../../shared/okta/okta-errors.js';
 import type { Redis } from '../../shared/redis.js';
-import { RESOURCE_SCOPE } from '../../shared/resources.js';
-import type { ObjectType, ObjectWrite, SyncStore } from '../../shared/store/sync-store.js';
+import { RESOURCE_SCOPE, type Resource } from '../../shared/resources.js';
+import { ACTIVE_RUN_STATUSES, type ObjectType, type ObjectWrite, type SyncStore } from '../../shared/store/sync-store.js';
 import { clipText } from '../../shared/clip-text.js';
 import { recordRefreshLag, watchStatusKey } from '../../shared/watch-status.js';
 import { idAndLastUpdated } from '../resources/resource-sync.js';
@@ -37,7 +37,8 @@ type Written = 'written' | 'deleted' | 'skipped';
  * One targeted refresh: parse → tenant → (budget + token + one GET, for re-reads) → write through
  * the same store calls as page jobs (`commitPage`, `sweep`), so the change feed records it. Every
  * write is idempotent: a retried refresh writes the same object, or marks an object already marked.
- * Writes are filed under the tenant's stand-in run `watch.<tenantId>` (no run record).
+ * Writes are filed under the tenant's stand-in run `watch.<tenantId>` (no run record), or under
+ * an active full run that would sweep them (see `commit`).
  */
 export function createRefreshProcessor(deps: RefreshProcessorDeps) {
   return async function processRefresh(job: Job, token?: string): Promise<void> {
@@ -154,9 +155,22 @@ function asObjects(item: unknown, id: string): ObjectWrite[] {
   return [{ oktaId: id, data: item, oktaLastUpdated: key.lastUpdated }];
 }
 
+/** The resource whose full run sweeps objects of each type a refresh writes. */
+const SWEPT_BY: Readonly<Partial<Record<ObjectType, Resource>>> = { user: 'users', group: 'groups', membership: 'memberships', app: 'apps', app_user: 'apps' };
+
+/**
+ * Written under the tenant's stand-in run, or, while a full run that sweeps this type is active,
+ * under that run: its final sweep marks what it did not write, and an object the watch wrote
+ * after the run listed past it (a user created or changed mid-run) is as alive as any it saw.
+ * One page record per run (`watch.refresh`), so such a run counts at most one extra page.
+ */
 async function commit(store: SyncStore, tenantId: TenantId, type: ObjectType, objects: ObjectWrite[]): Promise<Written> {
-  // One page record per tenant (pageKey `refresh`): the objects are upserted whatever it says.
-  await store.commitPage({ tenantId, runId: watchRunId(tenantId), type, pageKey: 'refresh', objects, at: new Date().toISOString() });
+  const resource = SWEPT_BY[type];
+  const runs = resource === undefined ? [] : await store.listRuns({ tenantId, limit: 20 });
+  const sweeping = runs.find((r) => r.resource === resource && r.mode === 'full' && ACTIVE_RUN_STATUSES.includes(r.status));
+  const runId = sweeping?.runId ?? watchRunId(tenantId);
+  // The objects are upserted whatever the page record says.
+  await store.commitPage({ tenantId, runId, type, pageKey: 'watch.refresh', objects, at: new Date().toISOString() });
   return 'written';
 }
 

@@ -25,7 +25,7 @@ describe('PUT /v1/tenants/{id}/watch', () => {
     const on = await h.call({ method: 'PUT', url: '/v1/tenants/acme/watch', payload: { enabled: true } });
     expect(on.statusCode).toBe(200);
     expect(json<Watch>(on)).toMatchObject({ enabled: true, intervalSeconds: 15, lastPollAt: null, lastLagSeconds: null });
-    expect(await scheduler('acme')).toMatchObject({ every: 15_000, name: 'watch', template: { data: { tenantId: 'acme' } } });
+    expect(await scheduler('acme')).toMatchObject({ every: 15_000, name: 'watch', template: { data: { tenantId: 'acme' }, opts: { removeOnComplete: true } } });
     const faster = await h.call({ method: 'PUT', url: '/v1/tenants/acme/watch', payload: { enabled: true, intervalSeconds: 5 } });
     expect(json<Watch>(faster)).toMatchObject({ enabled: true, intervalSeconds: 5 });
     expect((await h.queue.getJobSchedulers()).filter((s) => s.key === watchSchedulerId('acme')).map((s) => s.every)).toEqual([5_000]);

@@ -53,7 +53,7 @@ describe('Okta Event Hooks end to end', () => {
   let afterMutations: string;
 
   it('mutations reach the store within 5 s through the hook alone; duplicates and disorder change nothing extra', async () => {
-    await syncAndWait(box, 'acme', ['users', 'groups', 'memberships']);
+    await syncAndWait(box, 'acme', ['users', 'groups', 'memberships', 'apps']);
     const afterSync = (await feed()).at(-1)!.cursor;
     const installed = await runCli(['tenant', 'hooks', 'install', 'acme', '--public-url', apiUrl], box.env());
     expect(installed.code, installed.stderr).toBe(0);
@@ -65,6 +65,8 @@ describe('Okta Event Hooks end to end', () => {
     const removed = truth0.memberships.filter((m) => !active.slice(0, 6).some((u) => m.endsWith(`:${u}`))).slice(0, 2);
     const groupIds = truth0.groups.filter((g) => g.type === 'OKTA_GROUP').map((g) => g.id);
     const added = active.slice(10).map((u) => `${groupIds[1]}:${u}`).filter((m) => !truth0.memberships.includes(m)).slice(0, 2);
+    const appId = truth0.apps[0]!.id;
+    const assigned = active.slice(20).map((u) => `${appId}:${u}`).find((a) => !truth0.appUsers.includes(a))!;
     const t0 = Date.now();
     const results = await mutate(sim, 0, [
       ...updated.map((id) => ({ op: 'updateUser', id, profile: { title: 'Hooked' } })),
@@ -72,6 +74,7 @@ describe('Okta Event Hooks end to end', () => {
       { op: 'addUser', profile: { firstName: 'Hooky' } },
       ...added.map((m) => ({ op: 'addMember', groupId: m.split(':')[0], userId: m.split(':')[1] })),
       ...removed.map((m) => ({ op: 'removeMember', groupId: m.split(':')[0], userId: m.split(':')[1] })),
+      { op: 'assignApp', appId, userId: assigned.split(':')[1] },
     ]);
     expect(results.every((r) => r.ok)).toBe(true);
     const createdId = results[6]!.id!;
@@ -81,6 +84,7 @@ describe('Okta Event Hooks end to end', () => {
       const users = alive(await storedObjects(box, 'acme', 'user'));
       const memberships = alive(await storedObjects(box, 'acme', 'membership'));
       if (JSON.stringify(ids(memberships)) !== JSON.stringify([...truth.memberships].sort())) return false;
+      if (JSON.stringify(ids(alive(await storedObjects(box, 'acme', 'app_user')))) !== JSON.stringify([...truth.appUsers].sort())) return false;
       const byId = new Map(users.map((u) => [u.oktaId, u.data as { status: string; profile: { title?: string } }]));
       if (!byId.has(createdId)) return false;
       if (!updated.every((id) => byId.get(id)?.profile.title === 'Hooked')) return false;
@@ -98,6 +102,7 @@ describe('Okta Event Hooks end to end', () => {
     const touched = [
       ...[...updated, ...deprovisioned, createdId].map((id) => `user/${id}`),
       ...[...added, ...removed].map((m) => `membership/${m}`),
+      `app_user/${assigned}`,
     ].sort();
     const changes = (await feed(afterSync)).filter((e) => e.type !== 'log_event');
     // Each changed object once: the second delivery and the reversed order refreshed nothing twice.

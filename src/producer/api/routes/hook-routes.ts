@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { enqueueEvents } from '../../../shared/enqueue-events.js';
 import { ValidationError } from '../../../shared/errors.js';
 import { asTenantId, TENANT_ID_PATTERN, type TenantId } from '../../../shared/ids.js';
-import { type ChangeEvent, changeEventSchema } from '../../../shared/jobs.js';
+import { changeEventOf } from '../../../shared/change-event-of.js';
+import type { ChangeEvent } from '../../../shared/jobs.js';
 import { isHookEventType } from '../../../shared/okta/event-hook-types.js';
 import { keyPrefix } from '../../../shared/redis.js';
 import { NO_HOOK_METRICS } from '../../../shared/telemetry/hook-metrics.js';
@@ -27,14 +28,6 @@ const deliveryBody = z.object({
   data: z.object({ events: z.array(z.unknown()).max(MAX_EVENTS_PER_DELIVERY) }),
 });
 const deliveryView = z.object({ received: z.number(), queued: z.number(), duplicates: z.number(), ignored: z.number() });
-
-/** An event as Okta's System Log shapes it, reduced to what the refresh jobs read. */
-const hookEvent = z.object({
-  uuid: z.unknown(),
-  eventType: z.unknown(),
-  published: z.unknown(),
-  target: z.array(z.object({ id: z.unknown(), type: z.unknown() })).nullable().optional(),
-});
 
 const refused = (reply: FastifyReply) =>
   reply.code(401).type('application/json; charset=utf-8').send({ error: { code: 'unauthorized', message: 'missing or invalid event hook secret' } });
@@ -136,7 +129,7 @@ async function receive(deps: ApiDeps, tenantId: TenantId, request: FastifyReques
   let invalid = 0;
   let ignored = 0;
   for (const raw of data.events) {
-    const event = toChangeEvent(raw);
+    const event = changeEventOf(raw);
     if (!event) invalid++;
     else if (!isHookEventType(event.eventType)) ignored++;
     else if (!valid.some((e) => e.uuid === event.uuid)) valid.push(event);
@@ -159,14 +152,6 @@ async function receive(deps: ApiDeps, tenantId: TenantId, request: FastifyReques
   metrics.events('invalid', invalid);
   request.log.info({ tenantId, received: data.events.length, queued: fresh.length, duplicates, ignored, invalid }, 'event hook delivery');
   return { received: data.events.length, queued: fresh.length, duplicates, ignored: ignored + invalid };
-}
-
-function toChangeEvent(raw: unknown): ChangeEvent | undefined {
-  const shaped = hookEvent.safeParse(raw);
-  if (!shaped.success) return undefined;
-  const { uuid, eventType, published, target } = shaped.data;
-  const event = changeEventSchema.safeParse({ uuid, eventType, published, target: target?.map((t) => ({ id: t.id, type: t.type })) ?? null });
-  return event.success ? event.data : undefined;
 }
 
 const seenKey = (deps: ApiDeps, tenantId: TenantId, uuid: string) => `${keyPrefix(deps.config.queuePrefix)}:hook-seen:${tenantId}:${uuid}`;

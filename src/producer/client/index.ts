@@ -43,6 +43,8 @@ export interface Tenant {
   status: TenantStatus;
   /** On `getTenant` only: the System Log watch. */
   watch?: Watch;
+  /** On `getTenant` only: the Okta Event Hook (`okta-sync tenant hooks install`), or null; never its secret. */
+  eventHook?: { status: 'installing' | 'installed'; oktaHookId: string | null; uri: string; events: number; updatedAt: string } | null;
   createdAt: string;
   updatedAt: string;
 }

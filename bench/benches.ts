@@ -9,6 +9,7 @@ import { rssBench } from './rss-200k.js';
 import { syncFairnessBench } from './sync-fairness.js';
 import { syncThroughputBench } from './sync-throughput.js';
 import { tokenCacheBench } from './token-cache.js';
+import { watchLagBench } from './watch-lag.js';
 
 /** Every benchmark, in the order the table prints them. Each issue's bench registers here. */
 export const benches: Bench[] = [
@@ -22,4 +23,5 @@ export const benches: Bench[] = [
   changeFeedBench,
   storeGrowthBench,
   parallelListingBench,
+  watchLagBench,
 ];

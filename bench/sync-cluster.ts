@@ -30,6 +30,8 @@ export interface SimOrgJson {
 
 export interface SyncCluster {
   store: SyncStore;
+  /** The sync queue, its Redis connection and prefix, as the producer holds them (watches, schedules). */
+  producer: { queue: Queue; redis: Redis; queuePrefix: string };
   /** Starts `okta-sync okta-sim …` in its own process and returns its orgs. */
   startSim(args: string[]): Promise<SimOrgJson[]>;
   startWorkers(count: number, concurrency: number): void;
@@ -68,6 +70,7 @@ export async function startSyncCluster(options: { redisUrl: string; name: string
 
   return {
     store,
+    producer: { queue, redis, queuePrefix: env.QUEUE_PREFIX! },
     async startSim(args) {
       const sim = await startSimProcess(args);
       children.push(sim.child);

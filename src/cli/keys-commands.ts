@@ -7,7 +7,7 @@ type Run = (action: (ctx: CliContext) => Promise<number>) => Promise<void>;
 /**
  * `okta-sync keys rotate`: after a new key is put first in OKTA_SYNC_ENCRYPTION_KEYS, re-encrypts
  * every stored credential under it (idempotent), so the old key can then be removed.
- * Prints `{primaryKid, tenants, reencrypted, failed, webhookSecrets}`; exits 1 when a credential could not be read.
+ * Prints `{primaryKid, tenants, reencrypted, failed, webhookSecrets, eventHookSecrets}`; exits 1 when a credential could not be read.
  */
 export function keysRotateCommand(run: Run): Command {
   return new Command('rotate')

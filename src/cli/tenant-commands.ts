@@ -6,6 +6,9 @@ import { removeTenant } from '../producer/remove-tenant.js';
 import { publicTenant, putTenant } from '../producer/tenant-service.js';
 import type { CliContext } from './context.js';
 import { readStdin } from './stdin.js';
+import { applyWatch, readWatch, watchInterval } from '../producer/watch.js';
+import { eventHookView } from '../producer/event-hooks/event-hook-view.js';
+import { tenantHooksCommand } from './tenant-hooks.js';
 import { tenantVerifyCommand } from './tenant-verify.js';
 
 type Run = (action: (ctx: CliContext) => Promise<number>) => Promise<void>;
@@ -13,6 +16,10 @@ type Run = (action: (ctx: CliContext) => Promise<number>) => Promise<void>;
 export function tenantIdArg(value: string): TenantId {
   if (!isTenantId(value)) throw new UsageError('tenantId must be 1-64 letters, digits, "_", "." or "-"');
   return asTenantId(value);
+}
+
+async function watchDeps(ctx: CliContext) {
+  return { queue: await ctx.queue(), redis: await ctx.redis(), queuePrefix: ctx.config.queuePrefix };
 }
 
 export function tenantCommand(run: Run): Command {
@@ -66,11 +73,47 @@ export function tenantCommand(run: Run): Command {
         process.stderr.write(`okta-sync: tenant ${id} not found\n`);
         return 1;
       }
-      process.stdout.write(`${JSON.stringify(publicTenant(t), null, 2)}\n`);
+      // The watch lives in Redis: without it the tenant is still shown, with a note on stderr.
+      const watch = await watchDeps(ctx)
+        .then((deps) => readWatch(deps, t.tenantId))
+        .catch((error: Error) => {
+          process.stderr.write(`okta-sync: watch status unavailable (${error.message})\n`);
+          return undefined;
+        });
+      const eventHook = eventHookView(await (await ctx.store()).getEventHook(t.tenantId));
+      process.stdout.write(`${JSON.stringify({ ...publicTenant(t), ...(watch ? { watch } : {}), eventHook }, null, 2)}\n`);
       return 0;
     }),
   );
+  tenant
+    .command('watch <tenantId>')
+    .description('near-real-time updates from the System Log: poll it every --interval seconds (default 15, at least 5), or --off')
+    .option('--interval <seconds>', 'seconds between polls')
+    .option('--off', 'stop watching (the logs cursor is kept)')
+    .action((id: string, o: { interval?: string; off?: boolean }) =>
+      run(async (ctx) => {
+        const tenantId = tenantIdArg(id);
+        if (Boolean(o.off) === (o.interval !== undefined)) throw new UsageError('give exactly one of --interval <seconds> or --off');
+        const intervalSeconds = o.interval === undefined ? undefined : Number(o.interval);
+        if (intervalSeconds !== undefined && !/^[0-9]+$/.test(o.interval ?? '')) throw new UsageError('--interval must be a whole number of seconds');
+        const change = { enabled: !o.off, intervalSeconds };
+        try {
+          watchInterval(change);
+        } catch (error) {
+          if (o.off) throw error;
+          throw new UsageError(`--interval ${error instanceof Error ? error.message.replace(/^intervalSeconds /, '') : ''}`);
+        }
+        if (!(await (await ctx.store()).getTenant(tenantId))) {
+          process.stderr.write(`okta-sync: tenant ${id} not found\n`);
+          return 1;
+        }
+        const watch = await applyWatch(await watchDeps(ctx), tenantId, change);
+        process.stdout.write(`${JSON.stringify(watch)}\n`);
+        return 0;
+      }),
+    );
   tenant.addCommand(tenantVerifyCommand(run));
+  tenant.addCommand(tenantHooksCommand(run));
   tenant
     .command('remove <tenantId>')
     .option('--purge-data', 'also delete its synced objects, runs and sync state')

@@ -17,6 +17,8 @@ export interface AdminTarget {
   resetStats(): void;
   configureClient(clientId: string, change: { dpop?: boolean | undefined; grantedScopes?: string[] | undefined }): boolean;
   rotateDpopNonce(): void;
+  /** The org's event hooks (auth values left out) and the requests sent to them. */
+  eventHookState(): { hooks: unknown[]; deliveries: unknown[] };
 }
 
 const FaultBody = z.union([
@@ -31,6 +33,8 @@ const FaultBody = z.union([
     slowBody: z.number().optional(),
     slowBodyMs: z.number().int().optional(),
     tokenError: z.number().optional(),
+    hookDuplicate: z.number().optional(),
+    hookReorder: z.number().optional(),
   }),
 ]);
 const RevokeBody = z.object({ token: z.string().optional() });
@@ -77,13 +81,14 @@ function post(target: AdminTarget, pathname: string, input: unknown): Reply {
 }
 
 /**
- * The reserved `/__sim/` paths: GET stats and truth; POST mutate, faults, revoke, reset-stats,
+ * The reserved `/__sim/` paths: GET stats, truth, faults and event-hooks; POST mutate, faults, revoke, reset-stats,
  * clients (`{clientId, dpop?, grantedScopes?}`) and dpop-nonce/rotate. Loopback only, no auth.
  */
 export async function handleAdmin(target: AdminTarget, method: string, pathname: string, body: string): Promise<Reply> {
   if (method === 'GET' && pathname === '/__sim/stats') return jsonReply(200, target.stats());
   if (method === 'GET' && pathname === '/__sim/truth') return jsonReply(200, target.truth());
   if (method === 'GET' && pathname === '/__sim/faults') return jsonReply(200, { faults: target.faultSpec });
+  if (method === 'GET' && pathname === '/__sim/event-hooks') return jsonReply(200, target.eventHookState());
   if (method !== 'POST') return jsonReply(404, { error: `no admin route ${method} ${pathname}` });
   try {
     return post(target, pathname, parseJson(body));

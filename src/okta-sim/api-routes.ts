@@ -1,6 +1,6 @@
 import type { Reply } from './reply.js';
 import type { RouteRequest } from './route-request.js';
-import { getApp, listAppUsers, listApps } from './routes-apps.js';
+import { getApp, getAppUser, listAppUsers, listApps } from './routes-apps.js';
 import { getGroup, listGroupMembers, listGroups } from './routes-groups.js';
 import { listLogs } from './routes-logs.js';
 import { getUser, listUsers } from './routes-users.js';
@@ -27,6 +27,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   route('/api/v1/apps', 'okta.apps.read', listApps),
   route('/api/v1/apps/:id', 'okta.apps.read', getApp),
   route('/api/v1/apps/:id/users', 'okta.apps.read', listAppUsers),
+  route('/api/v1/apps/:id/users/:userId', 'okta.apps.read', getAppUser),
   route('/api/v1/logs', 'okta.logs.read', listLogs),
 ];
 

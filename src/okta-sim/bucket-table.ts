@@ -10,6 +10,7 @@ import type { Bucket } from './types.js';
  * - "create or list users" is `/api/v1/users` only; "get a user by id or login" is
  *   `/api/v1/users/{idOrLogin}` (the table's separate row for user mutations is folded in: the
  *   simulator serves reads only). Sub-paths of a user fall to the default row.
+ * - `/api/v1/eventHooks` and its sub-paths have no row of their own in the table: the default row.
  */
 const ROWS: readonly { pattern: string; bucket: Bucket }[] = [
   { pattern: '/oauth2/v1/token', bucket: 'token' },

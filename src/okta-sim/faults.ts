@@ -5,7 +5,7 @@ export class FaultSpecError extends Error {
   override readonly name = 'FaultSpecError';
 }
 
-const RATE_KEYS = ['error5xx', 'reset', 'malformed', 'slowBody', 'tokenError'] as const;
+const RATE_KEYS = ['error5xx', 'reset', 'malformed', 'slowBody', 'tokenError', 'hookDuplicate', 'hookReorder'] as const;
 const COUNT_KEYS = ['bigPage500', 'slowBodyMs', 'dpopRefuse'] as const;
 
 function parseRate(key: string, text: string): number {
@@ -30,7 +30,7 @@ function parseLatency(text: string): { min: number; max: number } {
 
 /**
  * Reads `latency=5-50,error5xx=0.05,reset=0.01,bigPage500=100,malformed=0.01,slowBody=0.01`
- * (also `slowBodyMs=N`, `tokenError=P` and `dpopRefuse=N`). An empty spec or `none` means no faults.
+ * (also `slowBodyMs=N`, `tokenError=P`, `dpopRefuse=N`, `hookDuplicate=P` and `hookReorder=P`). An empty spec or `none` means no faults.
  */
 export function parseFaultSpec(spec: string): FaultSpec {
   const out: FaultSpec = {};

@@ -8,7 +8,10 @@
  *   optional DPoP (per client), Okta's OAuth errors.
  * - `GET /api/v1/users[/{id}]`, `/api/v1/groups[/{id}[/users]]`, `/api/v1/apps[/{id}[/users]]`,
  *   `/api/v1/logs`: pagination by `Link` headers, filters, scopes, rate limits, faults.
- * - `/__sim/` (loopback, no auth): `GET stats | truth | faults`; `POST mutate | faults | revoke |
+ * - `/api/v1/eventHooks[/{id}[/lifecycle/verify|activate|deactivate]]`: Event Hooks, with the
+ *   verification handshake and deliveries of every subscribed System Log event a mutation writes
+ *   (at least once; duplicates and reordering by the `hookDuplicate`/`hookReorder` faults).
+ * - `/__sim/` (loopback, no auth): `GET stats | truth | faults | event-hooks`; `POST mutate | faults | revoke |
  *   reset-stats | clients | dpop-nonce/rotate`.
  */
 import { normalizeFaultSpec } from './faults.js';
@@ -21,6 +24,8 @@ export type { OrgTruth } from './truth.js';
 export type { SimStatsSnapshot } from './stats.js';
 export type { WindowRecord } from './rate-limiter.js';
 export type { Mutation, MutationResult } from './org-mutations.js';
+export type { HookDeliveryRecord } from './hook-delivery.js';
+export { HOOK_ELIGIBLE_TYPES } from './event-hooks.js';
 export { SimOrg } from './sim-org.js';
 export { RATE_PRESETS } from './rate-limiter.js';
 export { parseFaultSpec, FaultSpecError } from './faults.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { buildLogEvent, userActor } from './log-events.js';
-import { makeUser } from './org-data.js';
+import { makeAppUser, makeUser } from './org-data.js';
 import { type LogActor, type SimUser, USER_STATUSES } from './org-model.js';
 import type { OrgStore } from './org-store.js';
 import { type Rng, oktaId, randomInt } from './prng.js';
@@ -18,6 +18,9 @@ export const MutationSchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('removeMember'), groupId: id, userId: id }),
   z.object({ op: z.literal('addGroup'), name: z.string().min(1).optional() }),
   z.object({ op: z.literal('deleteGroup'), id }),
+  z.object({ op: z.literal('updateGroup'), id, name: z.string().min(1).optional(), description: z.string().nullable().optional() }),
+  z.object({ op: z.literal('assignApp'), appId: id, userId: id }),
+  z.object({ op: z.literal('unassignApp'), appId: id, userId: id }),
   z.object({
     op: z.literal('addLogEvents'),
     count: z.number().int().min(1).max(100_000).optional(),
@@ -51,6 +54,7 @@ class Mutator {
     const persistedMs = Date.parse(this.stamp());
     const publishedMs = persistedMs - (skewMs > 0 ? randomInt(this.rng, 0, skewMs) : 0);
     logs.push({ seq: (logs[logs.length - 1]?.seq ?? 0) + 1, publishedMs, event: buildLogEvent(this.rng, eventType, publishedMs, actor, target) });
+    this.store.logWritten(logs[logs.length - 1]);
   }
 
   private touchGroup(groupId: string): void {
@@ -73,6 +77,9 @@ class Mutator {
       case 'removeMember': return this.changeMembership(m.op, m.groupId, m.userId);
       case 'addGroup': return this.addGroup(m.name);
       case 'deleteGroup': return this.deleteGroup(m.id);
+      case 'updateGroup': return this.updateGroup(m);
+      case 'assignApp':
+      case 'unassignApp': return this.changeAssignment(m.op, m.appId, m.userId);
       case 'addLogEvents': {
         const count = m.count ?? 1;
         for (let i = 0; i < count; i++) this.log(m.eventType ?? 'user.session.start', undefined, undefined, m.publishedSkewMs ?? 2000);
@@ -109,7 +116,33 @@ class Mutator {
     const profile = { name: name ?? `Group ${groupId.slice(-5)}`, description: null };
     this.store.data.groups.set(groupId, { id: groupId, created: stamp, lastUpdated: stamp, lastMembershipUpdated: stamp, objectClass: ['okta:user_group'], type: 'OKTA_GROUP', profile });
     this.store.data.members.set(groupId, new Set());
+    this.log('group.lifecycle.create', undefined, [this.groupTarget(groupId)]);
     return { op: 'addGroup', ok: true, id: groupId };
+  }
+
+  private updateGroup(m: Extract<Mutation, { op: 'updateGroup' }>): MutationResult {
+    const group = this.store.data.groups.get(m.id);
+    if (!group) return { op: m.op, ok: false, error: `no group ${m.id}` };
+    const profile = { name: m.name ?? group.profile.name, description: m.description === undefined ? group.profile.description : m.description };
+    this.store.data.groups.set(m.id, { ...group, lastUpdated: this.stamp(), profile });
+    this.log('group.profile.update', undefined, [this.groupTarget(m.id)]);
+    return { op: m.op, ok: true, id: m.id };
+  }
+
+  /** App assignments (`${appId}:${userId}`), logged as Okta does with the AppInstance and the User as targets. */
+  private changeAssignment(op: 'assignApp' | 'unassignApp', appId: string, userId: string): MutationResult {
+    const app = this.store.data.apps.get(appId);
+    const assigned = this.store.data.appUsers.get(appId);
+    const user = this.store.data.users.get(userId);
+    if (!app || !assigned || !user) return { op, ok: false, error: !app || !assigned ? `no app ${appId}` : `no user ${userId}` };
+    const changed = op === 'assignApp' ? !assigned.has(userId) : assigned.has(userId);
+    if (changed) {
+      if (op === 'assignApp') assigned.set(userId, makeAppUser(user, this.stamp()));
+      else assigned.delete(userId);
+      const appTarget: LogActor = { id: appId, type: 'AppInstance', alternateId: app.label, displayName: app.label, detailEntry: null };
+      this.log(op === 'assignApp' ? 'application.user_membership.add' : 'application.user_membership.remove', undefined, [appTarget, userActor(user)]);
+    }
+    return { op, ok: true, id: `${appId}:${userId}` };
   }
 
   private deleteGroup(groupId: string): MutationResult {

@@ -1,4 +1,4 @@
-import type { OrgData, SimApp, SimAppUser, SimGroup, SimUser } from './org-model.js';
+import type { OrgData, SimApp, SimAppUser, SimGroup, LogRecord, SimLogEvent, SimUser } from './org-model.js';
 import type { Reply } from './reply.js';
 import { SearchLag } from './search-lag.js';
 
@@ -24,8 +24,16 @@ export class OrgStore {
   /** Eventual consistency of user search (`searchLagMs`). */
   readonly searchLag: SearchLag;
 
+  /** Told of every System Log event a mutation writes (the org's Event Hook deliveries). */
+  onLogEvent: ((event: SimLogEvent) => void) | undefined;
+
   constructor(readonly data: OrgData, readonly baseUrl: string, searchLagMs = 0) {
     this.searchLag = new SearchLag(searchLagMs);
+  }
+
+  /** Hands a just-written System Log record to `onLogEvent`. */
+  logWritten(record: LogRecord | undefined): void {
+    if (record) this.onLogEvent?.(record.event);
   }
 
   touch(): void {

@@ -64,3 +64,12 @@ export function listAppUsers(req: RouteRequest): Reply {
   if (!assigned) return oktaError(404, 'E0000007', `Resource not found: ${appId} (AppInstance)`);
   return listPage(req, { fallback: 50, max: 500 }, () => assigned, byId, (assignment) => appUserJson(req.store, appId, assignment));
 }
+
+/** `GET /api/v1/apps/{id}/users/{userId}`: one assignment; 404 when the app or the assignment is unknown. */
+export function getAppUser(req: RouteRequest): Reply {
+  const appId = pathParam(req, 'id');
+  const userId = pathParam(req, 'userId');
+  const assignment = req.store.appUsers(appId)?.find((a) => a.id === userId);
+  if (!assignment) return oktaError(404, 'E0000007', `Resource not found: ${userId} (AppUser)`);
+  return rawJsonReply(200, appUserJson(req.store, appId, assignment));
+}

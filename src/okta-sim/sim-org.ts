@@ -5,6 +5,8 @@ import { type ApiAuthDeps, authenticateApi, checkScope } from './api-auth.js';
 import { matchRoute } from './api-routes.js';
 import { type ClientSet, registerClients } from './clients.js';
 import { DpopVerifier } from './dpop.js';
+import { EventHookRegistry, hookView } from './event-hooks.js';
+import { HookDeliverer } from './hook-delivery.js';
 import { FaultInjector, normalizeFaultSpec } from './faults.js';
 import { type BodyDamage, isLoopback, readBody, sleep, writeReply } from './http-io.js';
 import { AssertionVerifier } from './jwt-verify.js';
@@ -17,6 +19,7 @@ import { mixSeed, mulberry32, type Rng } from './prng.js';
 import { bucketFor } from './bucket-table.js';
 import { type RateDecision, RateLimiter } from './rate-limiter.js';
 import { type HeaderMap, type Reply, oauthError, oktaError } from './reply.js';
+import { type EventHookRouteDeps, isEventHookPath, matchEventHookRoute } from './routes-event-hooks.js';
 import { SimStats, type SimStatsSnapshot } from './stats.js';
 import { handleTokenRequest, type TokenEndpointDeps } from './token-endpoint.js';
 import { TokenStore } from './token-store.js';
@@ -52,6 +55,8 @@ export class SimOrg implements AdminTarget {
   private readonly tokenDeps: TokenEndpointDeps;
   private readonly authDeps: ApiAuthDeps;
   private readonly mutationRng: Rng;
+  /** The org's Event Hooks and Okta's deliveries to them. */
+  readonly eventHooks: EventHookRouteDeps;
   // Okta sometimes answers a scope refusal with no body; alternate so clients meet both shapes.
   private emptyForbidden = false;
 
@@ -92,6 +97,11 @@ export class SimOrg implements AdminTarget {
       },
       onForeignToken: () => this.counters.foreignTokens++,
     };
+    const registry = new EventHookRegistry(mulberry32(mixSeed(opts.seed, opts.index, 6)));
+    const rates = () => ({ duplicate: this.faults.current.hookDuplicate ?? 0.1, reorder: this.faults.current.hookReorder ?? 0.1 });
+    const deliverer = new HookDeliverer(registry, info.baseUrl, mulberry32(mixSeed(opts.seed, opts.index, 7)), rates);
+    this.eventHooks = { baseUrl: info.baseUrl, registry, deliverer };
+    this.store.onLogEvent = (event) => deliverer.publish(event);
   }
 
   static async start(opts: ResolvedOrgOptions): Promise<SimOrg> {
@@ -122,6 +132,7 @@ export class SimOrg implements AdminTarget {
   }
 
   async close(): Promise<void> {
+    await this.eventHooks.deliverer.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -165,6 +176,11 @@ export class SimOrg implements AdminTarget {
     if (change.dpop !== undefined) client.dpop = change.dpop;
     if (change.grantedScopes !== undefined) client.grantedScopes = new Set(change.grantedScopes);
     return true;
+  }
+
+  eventHookState(): { hooks: unknown[]; deliveries: unknown[] } {
+    const { registry, deliverer, baseUrl } = this.eventHooks;
+    return { hooks: registry.list().map((h) => hookView(h, baseUrl)), deliveries: [...deliverer.records] };
   }
 
   rotateDpopNonce(): void {
@@ -229,6 +245,7 @@ export class SimOrg implements AdminTarget {
   }
 
   private async serveApi(req: IncomingMessage, res: ServerResponse, target: string, pathname: string, bucket: Bucket, headers: HeaderMap): Promise<void> {
+    if (isEventHookPath(pathname)) return this.serveEventHooks(req, res, pathname, bucket, headers);
     const match = matchRoute(pathname);
     if (!match) return this.finish(res, bucket, oktaError(404, 'E0000007', `Resource not found: ${pathname} (Resource)`), headers);
     if (req.method !== 'GET') return this.finish(res, bucket, oktaError(405, 'E0000022'), headers);
@@ -266,4 +283,22 @@ export class SimOrg implements AdminTarget {
     this.finish(res, bucket, reply, headers, damaged ? plan : undefined);
   }
 
+  /** The Event Hooks API: same authentication and scope refusals as every route, then its handler. */
+  private async serveEventHooks(req: IncomingMessage, res: ServerResponse, pathname: string, bucket: Bucket, headers: HeaderMap): Promise<void> {
+    const method = req.method ?? 'GET';
+    const route = matchEventHookRoute(method, pathname);
+    if (!route) {
+      const known = ['GET', 'POST', 'DELETE'].some((m) => matchEventHookRoute(m, pathname));
+      return this.finish(res, bucket, known ? oktaError(405, 'E0000022') : oktaError(404, 'E0000007', `Resource not found: ${pathname} (Resource)`), headers);
+    }
+    const auth = await authenticateApi(this.authDeps, req.headers, method, pathname, route.scope, Date.now());
+    if (!auth.ok) return this.finish(res, bucket, auth.reply, headers);
+    const forbidden = checkScope(this.info.baseUrl, pathname, auth.token, route.scope, () => {
+      this.emptyForbidden = !this.emptyForbidden;
+      return this.emptyForbidden;
+    });
+    if (forbidden) return this.finish(res, bucket, forbidden, headers);
+    const body = method === 'POST' ? await readBody(req) : '';
+    this.finish(res, bucket, await route.handle(this.eventHooks, body, Date.now()), headers);
+  }
 }

@@ -43,6 +43,10 @@ export interface FaultSpec {
    * as Okta does with a proof it finds stale. Default none.
    */
   dpopRefuse?: number;
+  /** Share of Event Hook deliveries Okta sends a second time, a moment later. Default 0.1. */
+  hookDuplicate?: number;
+  /** Share of Event Hook deliveries held back (their events reversed) so later ones overtake them. Default 0.1. */
+  hookReorder?: number;
 }
 
 export interface OktaSimOptions {

@@ -4,8 +4,10 @@ import type { TenantId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
 import { keyPrefix, primaries, type Redis } from '../shared/redis.js';
 import { ACTIVE_RUN_STATUSES, type SyncStore } from '../shared/store/sync-store.js';
+import { watchStatusKey } from '../shared/watch-status.js';
 import { holdsData, readBinding } from './org-binding.js';
 import { removeSchedules } from './schedules.js';
+import { removeWatch } from './watch.js';
 
 /** What removing a tenant cleaned up, for the log line and the CLI. */
 export interface RemovalReport {
@@ -40,6 +42,7 @@ export async function removeTenant(
     return report;
   }
   await removeSchedules(deps.queue, tenantId);
+  await removeWatch(deps.queue, tenantId);
   const jobsRemoved = await removePendingJobs(deps.queue, tenantId);
   let runsCancelled = 0;
   if (!options.purgeData) {
@@ -57,7 +60,10 @@ export async function removeTenant(
   await deps.store.deleteTenant(tenantId, options);
   const prefix = keyPrefix(deps.queuePrefix);
   const redisKeysRemoved =
-    (await deleteByPattern(deps.redis, `${prefix}:token:${tenantId}:*`)) + (await deleteByPattern(deps.redis, `${prefix}:idem:${tenantId}:*`));
+    (await deleteByPattern(deps.redis, `${prefix}:token:${tenantId}:*`)) + (await deleteByPattern(deps.redis, `${prefix}:idem:${tenantId}:*`)) +
+    (await deps.redis.unlink(watchStatusKey(deps.queuePrefix, tenantId))) +
+    (await deleteByPattern(deps.redis, `${watchStatusKey(deps.queuePrefix, tenantId)}:*`)) +
+    (await deleteByPattern(deps.redis, `${prefix}:hook-seen:${tenantId}:*`));
   const report = { schedulesRemoved: true, jobsRemoved, runsCancelled, redisKeysRemoved, dataPurged: options.purgeData };
   deps.logger?.info({ tenantId, ...report }, 'tenant removed');
   return report;

@@ -1,6 +1,7 @@
 import type { Keyring } from '../shared/crypto.js';
 import { credentialContext } from '../shared/okta/okta-credentials.js';
 import type { SyncStore } from '../shared/store/sync-store.js';
+import { rotateEventHookSecrets } from './rotate-event-hook-secrets.js';
 import { rotateWebhookSecrets } from './rotate-webhook-secrets.js';
 
 export interface RotationReport {
@@ -13,6 +14,8 @@ export interface RotationReport {
   failed: string[];
   /** Webhook signing secrets re-encrypted by this call (issue 16). */
   webhookSecrets: number;
+  /** Okta Event Hook secrets re-encrypted by this call. */
+  eventHookSecrets: number;
 }
 
 /**
@@ -43,5 +46,6 @@ export async function rotateCredentials(deps: { store: SyncStore; keyring: Keyri
     reencrypted++;
   }
   const webhookSecrets = await rotateWebhookSecrets(deps, failed);
-  return { primaryKid, tenants: tenants.length, reencrypted, failed, webhookSecrets };
+  const eventHookSecrets = await rotateEventHookSecrets(deps, failed);
+  return { primaryKid, tenants: tenants.length, reencrypted, failed, webhookSecrets, eventHookSecrets };
 }

@@ -1,9 +1,10 @@
 import type { Queue } from 'bullmq';
 import { ValidationError } from '../shared/errors.js';
 import type { TenantId } from '../shared/ids.js';
-import { KEEP_COMPLETED, KEEP_FAILED, scheduleId, scheduleJobSchema } from '../shared/jobs.js';
+import { scheduleId, scheduleJobSchema } from '../shared/jobs.js';
 import { RESOURCES, type Resource } from '../shared/resources.js';
 import type { SyncMode } from '../shared/store/sync-store.js';
+import { readScheduler, upsertScheduler } from './job-scheduler.js';
 
 /** One (tenant, resource) schedule as callers see it. */
 export interface ScheduleView {
@@ -59,13 +60,7 @@ export async function applySchedules(
   for (const p of planned) {
     const id = scheduleId(tenantId, p.resource);
     if (p.remove) await queue.removeJobScheduler(id);
-    else {
-      await queue.upsertJobScheduler(
-        id,
-        { every: p.everyMs },
-        { name: 'schedule', data: p.data, opts: { removeOnComplete: KEEP_COMPLETED, removeOnFail: KEEP_FAILED } },
-      );
-    }
+    else await upsertScheduler(queue, id, p.everyMs, 'schedule', p.data);
   }
   return listSchedules(queue, tenantId);
 }
@@ -73,15 +68,10 @@ export async function applySchedules(
 export async function listSchedules(queue: Queue, tenantId: TenantId): Promise<Partial<Record<Resource, ScheduleView>>> {
   const out: Partial<Record<Resource, ScheduleView>> = {};
   for (const resource of RESOURCES) {
-    const scheduler = await queue.getJobScheduler(scheduleId(tenantId, resource));
-    if (!scheduler?.every) continue;
-    const parsed = scheduleJobSchema.safeParse(scheduler.template?.data);
-    out[resource] = {
-      every: formatEvery(scheduler.every),
-      everyMs: scheduler.every,
-      mode: parsed.success ? parsed.data.mode : 'full',
-      next: scheduler.next === undefined ? null : new Date(scheduler.next).toISOString(),
-    };
+    const scheduler = await readScheduler(queue, scheduleId(tenantId, resource));
+    if (!scheduler) continue;
+    const parsed = scheduleJobSchema.safeParse(scheduler.data);
+    out[resource] = { every: formatEvery(scheduler.everyMs), everyMs: scheduler.everyMs, mode: parsed.success ? parsed.data.mode : 'full', next: scheduler.next };
   }
   return out;
 }

@@ -107,12 +107,41 @@ export const eventsJobSchema = z.object({
 });
 export type EventsJob = z.infer<typeof eventsJobSchema>;
 
+/** Fired by a watched tenant's job scheduler (PUT /v1/tenants/{id}/watch): one System Log poll. */
+export const watchJobSchema = z.object({ tenantId });
+export type WatchJob = z.infer<typeof watchJobSchema>;
+
+/**
+ * What a targeted refresh does (src/workers/watch/event-refreshes.ts decides which):
+ * - `user`, `group`, `app`: re-read that object by id (404: marked deleted, a group or app with its children);
+ * - `app_user`: re-read one assignment (`id` = `${appId}:${userId}`);
+ * - `user_deleted`: no request; the user, its memberships and its app assignments are marked deleted;
+ * - `membership_add` / `membership_remove`: no request; that one membership (`${groupId}:${userId}`).
+ */
+export const REFRESH_KINDS = ['user', 'user_deleted', 'group', 'app', 'app_user', 'membership_add', 'membership_remove'] as const;
+export type RefreshKind = (typeof REFRESH_KINDS)[number];
+
+/** One object to bring up to date after events named it (coalesced per object and events job). */
+export const refreshJobSchema = z.object({
+  tenantId,
+  kind: z.enum(REFRESH_KINDS),
+  /** The object's store oktaId (memberships and app users: `${parentId}:${userId}`). */
+  id: z.string().min(1).max(401),
+  /** Earliest `published` of the events that asked for it (lag is measured from here). */
+  published: z.string().min(1).max(40),
+  /** Latest `published` among them, epoch ms: membership changes older than one applied are skipped. */
+  lastPublishedMs: z.number().int().min(0),
+});
+export type RefreshJob = z.infer<typeof refreshJobSchema>;
+
 export const JOB_SCHEMAS = {
   page: pageJobSchema,
   schedule: scheduleJobSchema,
   webhook: webhookJobSchema,
   purge: purgeJobSchema,
   events: eventsJobSchema,
+  watch: watchJobSchema,
+  refresh: refreshJobSchema,
 } as const;
 export type JobName = keyof typeof JOB_SCHEMAS;
 export type JobData<N extends JobName> = z.infer<(typeof JOB_SCHEMAS)[N]>;
@@ -125,6 +154,16 @@ export function parseJob<N extends JobName>(name: N, data: unknown): JobData<N> 
 export function scheduleId(tenantId: string, resource: string): string {
   return `schedule.${tenantId}.${resource}`;
 }
+
+/** Scheduler id of a tenant's System Log watch: one per tenant, replaced on update. */
+export function watchSchedulerId(tenantId: string): string {
+  return `watch.${tenantId}`;
+}
+
+/** The watch's poll interval when none is given, and the smallest allowed (seconds). */
+export const WATCH_DEFAULT_INTERVAL_SECONDS = 15;
+export const WATCH_MIN_INTERVAL_SECONDS = 5;
+export const WATCH_MAX_INTERVAL_SECONDS = 3_600;
 
 /** The retention scheduler: one id for the whole service, so every worker upserting it keeps one. */
 export const PURGE_SCHEDULER_ID = 'retention.purge';

@@ -32,6 +32,11 @@ export interface PageStepDeps {
   maxPagesPerRun?: number;
   /** Chains one run may list at once: min(OKTA_SYNC_MAX_CURSORS, OKTA_SYNC_TENANT_CONCURRENCY). Default 1. */
   maxCursors?: number;
+  /**
+   * Told the events of each System Log polling page before the cursor moves past them: the watch
+   * shares the logs cursor, so the changes a logs run reads reach the refresh mapping too.
+   */
+  onPolledEvents?(tenantId: string, items: unknown[]): Promise<void>;
 }
 
 /** One page job's inputs, resolved by the processor. */
@@ -108,6 +113,7 @@ async function childPage(deps: PageStepDeps, input: PageStepInput, fanOut: FanOu
 /** System Log: keep the cursor after every page; an empty page means we caught up. */
 async function pollingPage(deps: PageStepDeps, input: PageStepInput, url: string, page: OktaPage): Promise<void> {
   const { data, tenant } = input;
+  if (page.items.length > 0) await deps.onPolledEvents?.(tenant.tenantId, page.items);
   const cursor = page.nextUrl ?? url;
   await deps.store.setWatermark(tenant.tenantId, data.resource, cursor, new Date().toISOString());
   const next = page.items.length === 0 ? null : nextOf(url, page);

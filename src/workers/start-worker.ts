@@ -1,7 +1,7 @@
 import { type Job, Worker } from 'bullmq';
 import type { Config } from '../shared/config.js';
 import { parseKeyring } from '../shared/crypto.js';
-import { SYNC_QUEUE } from '../shared/jobs.js';
+import { SYNC_QUEUE, watchSchedulerId } from '../shared/jobs.js';
 import type { Logger } from '../shared/logger.js';
 import { createOktaClient } from '../shared/okta/okta-client.js';
 import { createOktaHttp } from '../shared/okta/okta-http.js';
@@ -33,6 +33,9 @@ import { warnRiskySettings } from '../shared/startup-warnings.js';
 import { clipText } from '../shared/clip-text.js';
 import { jobOwnsRun } from './job-ownership.js';
 import { responseCapFor } from './memory-budget.js';
+import { createEventsProcessor } from './watch/events-processor.js';
+import { createPollProcessor, forwardChangeEvents } from './watch/poll-processor.js';
+import { createRefreshProcessor } from './watch/refresh-processor.js';
 
 export interface WorkerOptions {
   /** Jobs run at once in this process, default `WORKER_CONCURRENCY`. */
@@ -128,13 +131,37 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       maxPagesPerRun: config.maxPagesPerRun,
       maxCursors: Math.min(config.maxCursors, config.tenantConcurrency),
       rateShare: config.rateShare,
+      // A watched tenant's logs run hands the changes it reads to the refresh mapping (shared cursor).
+      onPolledEvents: async (tenantId, items) => {
+        if (await queue.getJobScheduler(watchSchedulerId(tenantId))) await forwardChangeEvents(queue, tenantId, items);
+      },
       logger,
     });
+    const tenantAccess = {
+      store,
+      keyring,
+      domainPolicy: { allowInsecureLoopback: config.allowInsecureLoopback, customDomains: config.customDomains },
+      rateShare: config.rateShare,
+      redis,
+      queuePrefix: config.queuePrefix,
+      metrics,
+      logger,
+    };
+    // Flow step 8: watch polls → events jobs (also fed by Event Hook deliveries) → refresh jobs.
+    const watchProcessors: Record<string, (job: Job, token?: string) => Promise<void>> = {
+      watch: createPollProcessor({ ...tenantAccess, okta, queue }),
+      events: createEventsProcessor({ queue, metrics, logger }),
+      refresh: createRefreshProcessor({ ...tenantAccess, okta }),
+    };
     const processSchedule = createScheduleProcessor({ store, queue, logger });
     const processPurge = createPurgeProcessor({ store, retention: config.retention, logger });
     const dispatch = instrumentJobs(
       (job: Job, token?: string) =>
-        job.name === 'schedule' ? processSchedule(job) : job.name === 'purge' ? processPurge(job) : processor(job, token),
+        job.name === 'schedule'
+          ? processSchedule(job)
+          : job.name === 'purge'
+            ? processPurge(job)
+            : (watchProcessors[job.name] ?? processor)(job, token),
       metrics,
     );
     const worker = new Worker(SYNC_QUEUE, dispatch, {

@@ -3,6 +3,7 @@ import { bucketFor } from '../../src/okta-sim/bucket-table.js';
 import { API_ROUTES } from '../../src/okta-sim/api-routes.js';
 import { BUCKETS } from '../../src/okta-sim/types.js';
 import { OKTA_BUCKETS, bucketOf } from '../../src/shared/okta/buckets.js';
+import { EVENT_HOOK_PATHS } from '../../src/shared/okta/event-hook-types.js';
 import { RESOURCE_SYNCS } from '../../src/workers/resources/index.js';
 import type { FirstPageContext } from '../../src/workers/resources/resource-sync.js';
 
@@ -24,6 +25,13 @@ function productUrls(): { label: string; url: string }[] {
     }
     if (sync.fanOut) out.push({ label: `${resource} children`, url: sync.fanOut.childUrl(ORIGIN, '00gABC123', sync.fanOut.pageSize) });
   }
+  // The watch's targeted refreshes (src/workers/watch/refresh-processor.ts) read single objects.
+  out.push(
+    { label: 'refresh user', url: `${ORIGIN}/api/v1/users/00gABC123` },
+    { label: 'refresh group', url: `${ORIGIN}/api/v1/groups/00gABC123` },
+    { label: 'refresh app', url: `${ORIGIN}/api/v1/apps/00gABC123` },
+    { label: 'refresh app user', url: `${ORIGIN}/api/v1/apps/00gABC123/users/00gABC123` },
+  );
   return out;
 }
 
@@ -45,6 +53,9 @@ const EXPECTED: readonly [path: string, bucket: string][] = [
   ['/api/v1/apps/0oa1/users/00u1', 'apps'],
   ['/api/v1/logs', 'logs'],
   ['/api/v1/eventHooks', 'other'],
+  ['/api/v1/eventHooks/who1', 'other'],
+  ['/api/v1/eventHooks/who1/lifecycle/verify', 'other'],
+  ['/api/v1/eventHooks/who1/lifecycle/deactivate', 'other'],
   ['/api/v1/meta/schemas/user/default', 'other'],
 ];
 
@@ -52,8 +63,19 @@ describe('rate-limit buckets: product against simulator', () => {
   const urls = productUrls();
 
   it('covers every URL shape the product sends', () => {
-    const paths = new Set(urls.map(({ url }) => new URL(url).pathname.replace(/00gABC123/, '{id}')));
-    expect([...paths].sort()).toEqual(['/api/v1/apps', '/api/v1/apps/{id}/users', '/api/v1/groups', '/api/v1/groups/{id}/users', '/api/v1/logs', '/api/v1/users']);
+    const paths = new Set(urls.map(({ url }) => new URL(url).pathname.replace(/00gABC123/g, '{id}')));
+    expect([...paths].sort()).toEqual([
+      '/api/v1/apps',
+      '/api/v1/apps/{id}',
+      '/api/v1/apps/{id}/users',
+      '/api/v1/apps/{id}/users/{id}',
+      '/api/v1/groups',
+      '/api/v1/groups/{id}',
+      '/api/v1/groups/{id}/users',
+      '/api/v1/logs',
+      '/api/v1/users',
+      '/api/v1/users/{id}',
+    ]);
   });
 
   it.each(urls)('$label spends the same bucket in both tables ($url)', ({ url }) => {
@@ -71,6 +93,16 @@ describe('rate-limit buckets: product against simulator', () => {
       const path = `/${route.segments.map((s) => (s.startsWith(':') ? '0x1' : s)).join('/')}`;
       expect(bucketOf('GET', path), path).toBe(bucketFor('GET', path));
     }
+  });
+
+  it.each([
+    ['GET', EVENT_HOOK_PATHS.list()],
+    ['POST', EVENT_HOOK_PATHS.list()],
+    ['DELETE', EVENT_HOOK_PATHS.one('who1abc')],
+    ['POST', EVENT_HOOK_PATHS.lifecycle('who1abc', 'verify')],
+    ['POST', EVENT_HOOK_PATHS.lifecycle('who1abc', 'deactivate')],
+  ])('the event hook call %s %s spends the default bucket in both tables (tenant hooks install)', (method, path) => {
+    expect({ product: bucketOf(method, path), simulator: bucketFor(method, path) }).toEqual({ product: 'other', simulator: 'other' });
   });
 
   it('names the same set of buckets', () => {

@@ -8,8 +8,11 @@ export type Access = 'public' | 'bearer' | 'browser';
 
 export const SESSION_COOKIE = 'okta_sync_session';
 
-/** `/connect/:token` is the customer's onboarding page: its link token is the capability. */
-const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/connect/:token']);
+/**
+ * `/connect/:token` is the customer's onboarding page: its link token is the capability. Okta's
+ * Event Hook calls carry the tenant's own secret instead of an API key (checked in hook-routes.ts).
+ */
+const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/connect/:token', '/v1/hooks/okta/:tenantId']);
 const BROWSER_PREFIXES = ['/admin/queues', '/docs', '/openapi.json'];
 
 /** Decided by the matched route pattern, never the raw URL (`/admin/queues/../v1/…` cannot sneak in). */

@@ -7,6 +7,7 @@ import type { DomainPolicy } from '../../shared/okta/okta-domain.js';
 import type { OktaHttp } from '../../shared/okta/okta-http.js';
 import type { Redis } from '../../shared/redis.js';
 import type { SyncStore } from '../../shared/store/sync-store.js';
+import type { HookMetrics } from '../../shared/telemetry/hook-metrics.js';
 import type { TenantConnected } from '../connect/connect-submit.js';
 
 /** Everything the HTTP API uses; built by `start-api.ts` (or a test) and closed by whoever built it. */
@@ -30,6 +31,8 @@ export interface ApiDeps {
    * (issue 16b). Default: none; a failure is logged and never shown to the customer.
    */
   onTenantConnected?: (event: TenantConnected) => Promise<void>;
+  /** Event Hook receiver counters (`hook-routes.ts`); default none. */
+  hookMetrics?: HookMetrics;
   /** Per-address slow-down of failed authentication; default `createAuthThrottle()`. */
   authThrottle?: AuthThrottle;
 }

@@ -29,6 +29,24 @@ export const tenantBody = z
   .strict();
 export type TenantBody = z.infer<typeof tenantBody>;
 
+/** A tenant's System Log watch (flow step 8): its scheduler and what the workers last recorded. */
+export const watchView = z.object({
+  enabled: z.boolean(),
+  intervalSeconds: z.number().nullable(),
+  nextPollAt: z.string().nullable(),
+  lastPollAt: z.string().nullable().describe('the last poll tick (read or skipped)'),
+  lastPollEvents: z.number(),
+  lastPollSkipped: z.string().nullable().describe('why the last tick read nothing: logs_run_active, rate_limited, poll_in_progress…'),
+  lastLagSeconds: z.number().nullable().describe("from the last refreshed change's event `published` to its store write"),
+  lastRefreshAt: z.string().nullable(),
+});
+export const watchBody = z
+  .object({
+    enabled: z.boolean(),
+    intervalSeconds: z.number().int().min(5).max(3600).optional().describe('seconds between polls, default 15, at least 5'),
+  })
+  .strict();
+
 export const tenantView = z.object({
   tenantId: z.string(),
   oktaDomain: z.string(),
@@ -41,6 +59,19 @@ export const tenantView = z.object({
   scopes: z.array(z.string()),
   rateShare: z.number().optional(),
   status: z.enum(TENANT_STATUSES),
+  /** On GET only: the watch's state. */
+  watch: watchView.optional(),
+  /** On GET only: the Okta Event Hook (`tenant hooks install`), or null. */
+  eventHook: z
+    .object({
+      status: z.enum(['installing', 'installed']),
+      oktaHookId: z.string().nullable(),
+      uri: z.string(),
+      events: z.number().describe('event types subscribed'),
+      updatedAt: z.string(),
+    })
+    .nullable()
+    .optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

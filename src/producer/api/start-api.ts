@@ -10,6 +10,7 @@ import { openSyncQueue } from '../../shared/queue.js';
 import { closeRedisConnection, createRedis, evictionPolicyProblem, logRedisErrors } from '../../shared/redis.js';
 import { warnRiskySettings } from '../../shared/startup-warnings.js';
 import { openStore } from '../../shared/store/open-store.js';
+import { createHookMetrics } from '../../shared/telemetry/hook-metrics.js';
 import { createMetrics } from '../../shared/telemetry/metrics.js';
 import { instrumentOktaHttp } from '../../shared/telemetry/okta-telemetry.js';
 import type { ApiDeps } from './api-deps.js';
@@ -78,6 +79,7 @@ export async function startApi(config: Config, options: StartApiOptions = {}): P
       logger,
       oktaHttp,
       metricsText: metrics.metricsText,
+      hookMetrics: createHookMetrics(metrics.registry),
       onTenantConnected: createTenantConnectedNotifier({ store, queue: webhookQueue }),
       ready: async () => {
         await withTimeout(Promise.all([redis.ping(), store.getTenant(asTenantId('readyz-probe'))]), PING_TIMEOUT_MS);

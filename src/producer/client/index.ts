@@ -41,8 +41,26 @@ export interface Tenant {
   scopes: string[];
   rateShare?: number;
   status: TenantStatus;
+  /** On `getTenant` only: the System Log watch. */
+  watch?: Watch;
+  /** On `getTenant` only: the Okta Event Hook (`okta-sync tenant hooks install`), or null; never its secret. */
+  eventHook?: { status: 'installing' | 'installed'; oktaHookId: string | null; uri: string; events: number; updatedAt: string } | null;
   createdAt: string;
   updatedAt: string;
+}
+
+/** A tenant's System Log watch (`PUT /v1/tenants/{id}/watch`): its schedule and what the workers last recorded. */
+export interface Watch {
+  enabled: boolean;
+  intervalSeconds: number | null;
+  nextPollAt: string | null;
+  lastPollAt: string | null;
+  lastPollEvents: number;
+  /** Why the last tick read nothing (`logs_run_active`, `rate_limited`, …), else null. */
+  lastPollSkipped: string | null;
+  /** From the last refreshed change's event `published` to its store write. */
+  lastLagSeconds: number | null;
+  lastRefreshAt: string | null;
 }
 
 export interface StartedRun {
@@ -255,6 +273,15 @@ export class OktaSyncClient {
   }
 
   /** Sets or replaces the tenant's webhook (README "Webhooks"); `secret` signs deliveries and is never returned. */
+  /** Turns the watch on (`intervalSeconds` default 15, at least 5) or off. */
+  async setWatch(tenantId: string, input: { enabled: boolean; intervalSeconds?: number }): Promise<Watch> {
+    return (await this.call<Watch>('PUT', `/v1/tenants/${seg(tenantId)}/watch`, { body: input })).body;
+  }
+
+  async getWatch(tenantId: string): Promise<Watch> {
+    return (await this.call<Watch>('GET', `/v1/tenants/${seg(tenantId)}/watch`)).body;
+  }
+
   async setWebhook(tenantId: string, input: { url: string; secret: string; events: WebhookEvent[] }): Promise<{ webhook: Webhook; created: boolean }> {
     const { status, body } = await this.call<Webhook>('PUT', `/v1/tenants/${seg(tenantId)}/webhook`, { body: input });
     return { webhook: body, created: status === 201 };

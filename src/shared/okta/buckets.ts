@@ -6,7 +6,8 @@
  * - `users`: `/api/v1/users` itself (list, search, create); `user_by_id`: `/api/v1/users/{id}`.
  * - `groups`: `/api/v1/groups` and its sub-paths (members!); `group_by_id`: `/api/v1/groups/{id}`.
  * - `apps`: `/api/v1/apps` and every `/api/v1/apps/{id}/*` (app users!); `app_by_id`: `/api/v1/apps/{id}`.
- * - `logs`: `/api/v1/logs`; `token`: `/oauth2/v1/token`; `other`: the rest of `/api/v1`.
+ * - `logs`: `/api/v1/logs`; `token`: `/oauth2/v1/token`; `other`: the rest of `/api/v1` (the Event
+ *   Hooks API `/api/v1/eventHooks…` included: Okta's table gives it no row of its own).
  */
 export const OKTA_BUCKETS = ['token', 'users', 'user_by_id', 'groups', 'group_by_id', 'apps', 'app_by_id', 'logs', 'other'] as const;
 export type OktaBucket = (typeof OKTA_BUCKETS)[number];

@@ -61,6 +61,21 @@ export interface OktaPage {
   rateLimit?: number;
 }
 
+/** A management API call that is not a list page (the Event Hooks API). */
+export interface OktaApiRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Path (and query) on the tenant's origin, e.g. `/api/v1/eventHooks`. */
+  path: string;
+  /** JSON body of a POST. */
+  body?: unknown;
+}
+
+/** A 2xx answer: its status and parsed JSON body (null when empty). */
+export interface OktaApiAnswer {
+  status: number;
+  body: unknown;
+}
+
 export interface OktaClient {
   /**
    * GETs one list page. Throws `OktaError`. Never sleeps and never retries a transient failure:
@@ -68,6 +83,17 @@ export interface OktaClient {
    * `retryAt`, 5xx and resets as their codes, and `job-outcome.ts` decides what the queue does.
    */
   getPage(creds: OktaCredentials, url: string, scopes: readonly string[], stats: CallStats, share: number): Promise<OktaPage>;
+  /**
+   * One management API call on the tenant's own origin, under the same budget, token and DPoP
+   * handling as a page; a non-2xx answer throws the same typed `OktaError`s. Not retried here.
+   */
+  call(creds: OktaCredentials, request: OktaApiRequest, scopes: readonly string[], stats: CallStats, share: number): Promise<OktaApiAnswer>;
+}
+
+/** Single-object reads (`GET /api/v1/users/{id}`), for targeted refreshes; same budget, token and errors as `getPage`. */
+export interface OktaObjectReader {
+  /** GETs one JSON object; a 404 throws `okta_not_found`. */
+  getObject(creds: OktaCredentials, url: string, scopes: readonly string[], stats: CallStats, share: number): Promise<unknown>;
 }
 
 /** One HTTP exchange with Okta's API, for metrics. */
@@ -97,7 +123,7 @@ export interface OktaClientDeps {
  * retries with the nonce sent (kept for the origin), and a `400 invalid_dpop_proof` with a fresh
  * proof (OKTA-FACTS "DPoP on API calls"). Every other failure is retried by the queue, and only there.
  */
-export function createOktaClient(deps: OktaClientDeps): OktaClient {
+export function createOktaClient(deps: OktaClientDeps): OktaClient & OktaObjectReader {
   // Per origin: each org's `Date` headers pin its clock against ours (see ServerClock).
   const clocks = new Map<string, ServerClock>();
   const clockOf = (origin: string): ServerClock => {
@@ -108,32 +134,48 @@ export function createOktaClient(deps: OktaClientDeps): OktaClient {
     }
     return clock;
   };
-  return {
-    async getPage(creds, url, scopes, stats, share) {
-      const target = new URL(url);
-      // A token is only ever sent to its own tenant's origin, whatever a Link header says.
-      if (target.origin !== creds.origin) {
-        throw new OktaError('okta_bad_response', `refusing to follow a link to another origin (${target.origin})`);
-      }
-      const call: Call = { deps, creds, target, bucket: bucketOf('GET', target.pathname), stats, share, clock: clockOf(target.origin) };
-      let { token, fetched } = await deps.tokens.get(creds, scopes);
+  /** One request under the budget with the tenant's token; a `401 invalid_token` evicts it and retries once. */
+  async function withToken<T>(
+    creds: OktaCredentials,
+    request: { url: string; method: OktaApiRequest['method']; body: string | undefined },
+    scopes: readonly string[],
+    stats: CallStats,
+    share: number,
+    read: (call: Call, token: AccessToken) => Promise<T>,
+  ): Promise<T> {
+    const target = new URL(request.url);
+    // A token is only ever sent to its own tenant's origin, whatever a Link header says.
+    if (target.origin !== creds.origin) {
+      throw new OktaError('okta_bad_response', `refusing to follow a link to another origin (${target.origin})`);
+    }
+    const { method, body } = request;
+    const call: Call = { deps, creds, target, method, body, bucket: bucketOf(method, target.pathname), stats, share, clock: clockOf(target.origin) };
+    let { token, fetched } = await deps.tokens.get(creds, scopes);
+    if (fetched) stats.tokenFetches++;
+    try {
+      return await read(call, token);
+    } catch (error) {
+      if (!isOktaError(error, 'okta_invalid_token')) throw error;
+      await deps.tokens.invalidate(creds, token);
+      ({ token, fetched } = await deps.tokens.get(creds, scopes));
       if (fetched) stats.tokenFetches++;
+      stats.retries++;
       try {
-        return await fetchPage(call, token);
-      } catch (error) {
-        if (!isOktaError(error, 'okta_invalid_token')) throw error;
-        await deps.tokens.invalidate(creds, token);
-        ({ token, fetched } = await deps.tokens.get(creds, scopes));
-        if (fetched) stats.tokenFetches++;
-        stats.retries++;
-        try {
-          return await fetchPage(call, token);
-        } catch (again) {
-          // A token minted a moment ago and refused too must not linger in the cache either.
-          if (isOktaError(again, 'okta_invalid_token')) await deps.tokens.invalidate(creds, token);
-          throw again;
-        }
+        return await read(call, token);
+      } catch (again) {
+        // A token minted a moment ago and refused too must not linger in the cache either.
+        if (isOktaError(again, 'okta_invalid_token')) await deps.tokens.invalidate(creds, token);
+        throw again;
       }
+    }
+  }
+  const get = (url: string) => ({ url, method: 'GET' as const, body: undefined });
+  return {
+    getPage: (creds, url, scopes, stats, share) => withToken(creds, get(url), scopes, stats, share, fetchPage),
+    getObject: (creds, url, scopes, stats, share) => withToken(creds, get(url), scopes, stats, share, fetchObject),
+    call: (creds, request, scopes, stats, share) => {
+      const sent = { url: new URL(request.path, creds.origin).href, method: request.method, body: request.body === undefined ? undefined : JSON.stringify(request.body) };
+      return withToken(creds, sent, scopes, stats, share, fetchAnswer);
     },
   };
 }
@@ -142,32 +184,71 @@ interface Call {
   deps: OktaClientDeps;
   creds: OktaCredentials;
   target: URL;
+  method: OktaApiRequest['method'];
+  /** JSON text of a POST body. */
+  body: string | undefined;
   bucket: OktaBucket;
   stats: CallStats;
   share: number;
   clock: ServerClock;
 }
 
-async function fetchPage(call: Call, token: AccessToken): Promise<OktaPage> {
+/** One exchange, plus the DPoP retries (nonce, fresh proof) Okta's answer asks for. */
+async function exchangeWithDpop(call: Call, token: AccessToken): Promise<{ res: OktaResponse; reading: RateLimitReading | undefined }> {
+  const retried = { nonce: false, proof: false };
+  let answer = await exchange(call, token);
+  while (token.type === 'DPoP' && (await dpopRetry(call, answer.res, retried))) {
+    call.stats.retries++;
+    answer = await exchange(call, token);
+  }
+  return answer;
+}
+
+/** A call's 2xx answer and its JSON (null for an empty body, e.g. a 204); any other status throws. */
+async function fetchAnswer(call: Call, token: AccessToken): Promise<OktaApiAnswer> {
+  const path = call.target.pathname;
+  const { res, reading } = await exchangeWithDpop(call, token);
+  if (res.status < 200 || res.status >= 300) {
+    if (res.status === 429) call.stats.rateLimited++;
+    throw errorFromApiResponse(res, path, undefined, reading?.resetAtMs);
+  }
+  if (res.body.trim() === '') return { status: res.status, body: null };
+  try {
+    return { status: res.status, body: JSON.parse(res.body) as unknown };
+  } catch (cause) {
+    throw new OktaError('okta_bad_response', `unparsable JSON from ${path}`, { path, status: res.status }, { cause });
+  }
+}
+
+/** The exchange (with its DPoP retries) up to a 200 answer and its parsed JSON; any other status throws. */
+async function fetchJson(call: Call, token: AccessToken): Promise<{ res: OktaResponse; reading: RateLimitReading | undefined; json: unknown }> {
   const { target, stats } = call;
   const path = target.pathname;
-  const retried = { nonce: false, proof: false };
-  let { res, reading } = await exchange(call, token);
-  while (token.type === 'DPoP' && (await dpopRetry(call, res, retried))) {
-    stats.retries++;
-    ({ res, reading } = await exchange(call, token));
-  }
+  const { res, reading } = await exchangeWithDpop(call, token);
   if (res.status !== 200) {
     if (res.status === 429) stats.rateLimited++;
     const limit = Number(target.searchParams.get('limit') ?? Number.NaN);
     throw errorFromApiResponse(res, path, Number.isFinite(limit) ? limit : undefined, reading?.resetAtMs);
   }
-  let items: unknown;
   try {
-    items = JSON.parse(res.body);
+    return { res, reading, json: JSON.parse(res.body) };
   } catch (cause) {
     throw new OktaError('okta_bad_response', `unparsable JSON from ${path}`, { path, status: res.status }, { cause });
   }
+}
+
+async function fetchObject(call: Call, token: AccessToken): Promise<unknown> {
+  const { res, json } = await fetchJson(call, token);
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    throw new OktaError('okta_bad_response', `expected a JSON object from ${call.target.pathname}`, { path: call.target.pathname, status: res.status });
+  }
+  return json;
+}
+
+async function fetchPage(call: Call, token: AccessToken): Promise<OktaPage> {
+  const { target } = call;
+  const path = target.pathname;
+  const { res, reading, json: items } = await fetchJson(call, token);
   if (!Array.isArray(items)) {
     throw new OktaError('okta_bad_response', `expected a JSON array from ${path}`, { path, status: res.status });
   }
@@ -207,14 +288,15 @@ async function dpopRetry(call: Call, res: OktaResponse, retried: { nonce: boolea
 /** One request under a budget lease: acquire, send, release with what the answer said about the window. */
 async function exchange(call: Call, token: AccessToken): Promise<{ res: OktaResponse; reading: RateLimitReading | undefined }> {
   const { deps, creds, target, bucket, stats } = call;
-  const headers = await deps.tokens.headersFor(creds, token, 'GET', target.href);
+  const auth = await deps.tokens.headersFor(creds, token, call.method, target.href);
+  const headers = call.body === undefined ? auth : { ...auth, 'content-type': 'application/json' };
   const grant = deps.budget ? await deps.budget.acquire(creds.tenantId, bucket, call.share) : undefined;
   if (grant && !grant.granted) throw refusal(grant, bucket, target.pathname);
   let answer: RateAnswer | undefined;
   const sentAt = Date.now();
   try {
     stats.requests++;
-    const res = await deps.http.request({ method: 'GET', url: target.href, headers });
+    const res = await deps.http.request({ method: call.method, url: target.href, headers, ...(call.body === undefined ? {} : { body: call.body }) });
     const receivedAt = Date.now();
     call.clock.observe(res.headers.date, sentAt, receivedAt);
     const reading = readRateLimit(res.headers, receivedAt, call.clock, deps.maxResetAheadMs);

@@ -44,7 +44,7 @@ export interface OktaResponse {
 }
 
 export interface OktaHttp {
-  request(options: { method: 'GET' | 'POST'; url: string; headers: Record<string, string>; body?: string }): Promise<OktaResponse>;
+  request(options: { method: 'GET' | 'POST' | 'DELETE'; url: string; headers: Record<string, string>; body?: string }): Promise<OktaResponse>;
   close(): Promise<void>;
 }
 

@@ -16,6 +16,7 @@ export const COLLECTIONS = {
   syncState: 'sync_state',
   webhooks: 'webhooks',
   connectLinks: 'connect_links',
+  eventHooks: 'event_hooks',
 } as const;
 
 /** A tenant keyed by its id. */

@@ -27,12 +27,15 @@ export const MONGO_QUERIES = {
     ...(q.includeDeleted ? {} : { deletedAt: null }),
   }),
   /** objects_live: an anchored literal regex is a range scan of oktaId. */
-  sweep: (q: { tenantId: TenantId; type: ObjectType; runId: RunId; oktaIdPrefix?: string }): Filter<ObjectDoc> => ({
+  sweep: (q: { tenantId: TenantId; type: ObjectType; runId: RunId; oktaIdPrefix?: string; oktaId?: string; oktaIdSuffix?: string }): Filter<ObjectDoc> => ({
     tenantId: q.tenantId,
     type: q.type,
     deletedAt: null,
     runId: { $ne: q.runId },
     ...(q.oktaIdPrefix ? { oktaId: { $regex: `^${escapeRegex(q.oktaIdPrefix)}` } } : {}),
+    // Not anchored at the start: a scan of the type's live objects (rare: a hard-deleted user's memberships).
+    ...(q.oktaIdSuffix ? { oktaId: { $regex: `${escapeRegex(q.oktaIdSuffix)}$` } } : {}),
+    ...(q.oktaId !== undefined ? { oktaId: q.oktaId } : {}),
   }),
   /** objects_deleted_by (its partial filter is part of the query, so the planner may use it) */
   deletedBy: (runId: RunId): Filter<ObjectDoc> => ({ deletedBy: runId, deletedAt: { $type: 'date' } }),

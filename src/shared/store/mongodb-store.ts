@@ -5,6 +5,7 @@ import type { ChangeFeedOptions, ChangesPage, ChangesQuery, FeedRange } from './
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ensureFeedIndexes, type HashedWrite, MongoChangeFeed, supportsTransactions } from './mongodb-change-feed.js';
 import { type ConnectLinkDoc, MongoConnectLinks } from './mongodb-connect-links.js';
+import { type EventHookDoc, MongoEventHooks } from './mongodb-event-hooks.js';
 import { MONGO_CLIENT_OPTIONS, mongoDatabaseName, pinnedMongoUrl } from './mongodb-client.js';
 
 export { DEFAULT_MONGO_DATABASE, mongoDatabaseName } from './mongodb-client.js';
@@ -28,6 +29,7 @@ import {
   DEFAULT_RETENTION,
   EMPTY_COUNTERS,
   type ConnectLinkRecord,
+  type EventHookRecord,
   type ListObjectsQuery,
   type ObjectType,
   type PageCommit,
@@ -68,6 +70,7 @@ export class MongoStore implements SyncStore {
   private readonly webhooks: Collection<WebhookDoc>;
   private readonly feed: MongoChangeFeed;
   private readonly links: MongoConnectLinks;
+  private readonly eventHooks: MongoEventHooks;
 
   private constructor(
     private readonly client: MongoClient,
@@ -84,6 +87,7 @@ export class MongoStore implements SyncStore {
     this.webhooks = db.collection<WebhookDoc>(COLLECTIONS.webhooks);
     this.feed = new MongoChangeFeed(client, db, this.objects, transactions, feedOptions);
     this.links = new MongoConnectLinks(db.collection<ConnectLinkDoc>(COLLECTIONS.connectLinks));
+    this.eventHooks = new MongoEventHooks(db.collection<EventHookDoc>(COLLECTIONS.eventHooks));
   }
 
   /**
@@ -139,6 +143,7 @@ export class MongoStore implements SyncStore {
       this.hooks.beforeTenantRecord?.();
     }
     await this.webhooks.deleteOne({ _id: tenantId });
+    await this.eventHooks.delete(tenantId);
     // Outstanding onboarding links die with the tenant (they would re-create it).
     await this.links.deleteForTenant(tenantId);
     return (await this.tenants.deleteOne({ _id: tenantId })).deletedCount > 0;
@@ -159,6 +164,18 @@ export class MongoStore implements SyncStore {
 
   async deleteWebhook(tenantId: TenantId): Promise<boolean> {
     return (await this.webhooks.deleteOne({ _id: tenantId })).deletedCount > 0;
+  }
+
+  putEventHook(hook: EventHookRecord): Promise<{ created: boolean }> {
+    return this.eventHooks.put(hook);
+  }
+
+  getEventHook(tenantId: TenantId): Promise<EventHookRecord | undefined> {
+    return this.eventHooks.get(tenantId);
+  }
+
+  deleteEventHook(tenantId: TenantId): Promise<boolean> {
+    return this.eventHooks.delete(tenantId);
   }
 
   async createRunUnlessActive(run: RunRecord): Promise<{ run: RunRecord; created: boolean }> {

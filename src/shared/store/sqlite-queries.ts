@@ -15,6 +15,11 @@ export const SQLITE_QUERIES = {
   sweepPrefix: `UPDATE objects INDEXED BY objects_live SET deleted_at = @at, deleted_by = @countFor
     WHERE tenant_id = @tenantId AND type = @type AND deleted_at IS NULL AND run_id != @runId
       AND okta_id >= @prefix AND okta_id < @prefix || char(1114111) AND substr(okta_id, 1, length(@prefix)) = @prefix`,
+  sweepOne: `UPDATE objects INDEXED BY objects_live SET deleted_at = @at, deleted_by = @countFor
+    WHERE tenant_id = @tenantId AND type = @type AND deleted_at IS NULL AND run_id != @runId AND okta_id = @oktaId`,
+  sweepSuffix: `UPDATE objects INDEXED BY objects_live SET deleted_at = @at, deleted_by = @countFor
+    WHERE tenant_id = @tenantId AND type = @type AND deleted_at IS NULL AND run_id != @runId
+      AND length(okta_id) >= length(@suffix) AND substr(okta_id, -length(@suffix)) = @suffix`,
   countDeleted: 'UPDATE runs SET deleted = deleted + @deleted WHERE run_id = @runId',
   listLive: `SELECT * FROM objects INDEXED BY objects_live WHERE tenant_id = @tenantId AND type = @type AND okta_id > @after AND deleted_at IS NULL
     ORDER BY okta_id LIMIT @limit`,

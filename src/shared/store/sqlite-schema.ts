@@ -67,6 +67,16 @@ CREATE TABLE IF NOT EXISTS webhooks (
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS event_hooks (
+  tenant_id TEXT PRIMARY KEY,
+  okta_hook_id TEXT,
+  uri TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  events TEXT NOT NULL,
+  status TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS connect_links (
   token_hash TEXT PRIMARY KEY,
   tenant_id TEXT NOT NULL,

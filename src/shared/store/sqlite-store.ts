@@ -13,6 +13,7 @@ import type { StoreTestHooks } from './store-hooks.js';
 import {
   EMPTY_COUNTERS,
   type ConnectLinkRecord,
+  type EventHookRecord,
   type ListObjectsQuery,
   type ObjectType,
   type PageCommit,
@@ -30,6 +31,7 @@ import {
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { deleteWebhookRow, getWebhookRow, putWebhookRow } from './sqlite-webhooks.js';
 import { SqliteConnectLinks } from './sqlite-connect-links.js';
+import { deleteEventHookRow, getEventHookRow, putEventHookRow } from './sqlite-event-hooks.js';
 import { counterSets, objectFromRow, type Row, runFromRow, tenantFromRow } from './sqlite-rows.js';
 
 
@@ -108,6 +110,7 @@ export class SqliteStore implements SyncStore {
     // One transaction, so all or nothing; data first anyway, in the same order as MongoDB.
     const tx = this.db.transaction(() => {
       deleteWebhookRow(this.db, tenantId);
+      deleteEventHookRow(this.db, tenantId);
       // Outstanding onboarding links die with the tenant (they would re-create it).
       this.links.deleteForTenant(tenantId);
       if (options.purgeData) {
@@ -132,6 +135,18 @@ export class SqliteStore implements SyncStore {
 
   async deleteWebhook(tenantId: TenantId): Promise<boolean> {
     return deleteWebhookRow(this.db, tenantId);
+  }
+
+  async putEventHook(hook: EventHookRecord): Promise<{ created: boolean }> {
+    return putEventHookRow(this.db, hook);
+  }
+
+  async getEventHook(tenantId: TenantId): Promise<EventHookRecord | undefined> {
+    return getEventHookRow(this.db, tenantId);
+  }
+
+  async deleteEventHook(tenantId: TenantId): Promise<boolean> {
+    return deleteEventHookRow(this.db, tenantId);
   }
 
   async createRunUnlessActive(run: RunRecord): Promise<{ run: RunRecord; created: boolean }> {
@@ -248,9 +263,13 @@ export class SqliteStore implements SyncStore {
     const params = { tenantId: q.tenantId, type: q.type, runId: q.runId, at: q.at, countFor: q.countFor ?? q.runId };
     const tx = this.db.transaction(() => {
       const swept = (
-        q.oktaIdPrefix
-          ? this.db.prepare(`${Q.sweepPrefix} RETURNING okta_id`).all({ ...params, prefix: q.oktaIdPrefix })
-          : this.db.prepare(`${Q.sweepAll} RETURNING okta_id`).all(params)
+        q.oktaId !== undefined
+          ? this.db.prepare(`${Q.sweepOne} RETURNING okta_id`).all({ ...params, oktaId: q.oktaId })
+          : q.oktaIdSuffix
+            ? this.db.prepare(`${Q.sweepSuffix} RETURNING okta_id`).all({ ...params, suffix: q.oktaIdSuffix })
+            : q.oktaIdPrefix
+              ? this.db.prepare(`${Q.sweepPrefix} RETURNING okta_id`).all({ ...params, prefix: q.oktaIdPrefix })
+              : this.db.prepare(`${Q.sweepAll} RETURNING okta_id`).all(params)
       ) as Row[];
       const oktaIds = swept.map((r) => String(r.okta_id));
       if (oktaIds.length > 0) this.db.prepare(Q.countDeleted).run({ deleted: oktaIds.length, runId: params.countFor });

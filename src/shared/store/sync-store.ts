@@ -130,6 +130,13 @@ export interface SweepQuery {
   at: string;
   /** Restrict the sweep to oktaIds with this prefix (memberships of one group). */
   oktaIdPrefix?: string;
+  /** Restrict the sweep to this one oktaId (a targeted refresh found the object gone). */
+  oktaId?: string;
+  /**
+   * Restrict the sweep to oktaIds ending with this (the memberships of one hard-deleted user,
+   * `:${userId}`). Not an index range: a scan of the tenant's live objects of the type, for rare events.
+   */
+  oktaIdSuffix?: string;
   /**
    * The run these deletions count toward when `runId` is a stand-in (default `runId`): the store adds
    * them to its `deleted` counter (`finishRun` recounts them from the tombstones, so callers never add
@@ -148,6 +155,29 @@ export interface WebhookRecord {
   /** The signing secret, encrypted with the keyring (never plaintext, never returned). */
   secret: string;
   events: WebhookEvent[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const EVENT_HOOK_STATUSES = ['installing', 'installed'] as const;
+export type EventHookStatus = (typeof EVENT_HOOK_STATUSES)[number];
+
+/**
+ * A tenant's Okta Event Hook (`okta-sync tenant hooks install`; one per tenant, replaced by a new
+ * install, removed with the tenant). `installing` from before the hook is created in the org until
+ * Okta verified it, so the verification GET already finds the tenant.
+ */
+export interface EventHookRecord {
+  tenantId: TenantId;
+  /** The hook's id in the customer's org; null until Okta created it. */
+  oktaHookId: string | null;
+  /** The channel URI Okta calls: `<public-url>/v1/hooks/okta/<tenantId>`. */
+  uri: string;
+  /** The auth header value Okta sends with each call, encrypted with the keyring (never plaintext, never returned). */
+  secret: string;
+  /** The event types the hook subscribes to. */
+  events: string[];
+  status: EventHookStatus;
   createdAt: string;
   updatedAt: string;
 }
@@ -196,7 +226,7 @@ export interface SyncStore {
   listTenants(): Promise<TenantRecord[]>;
   setTenantStatus(tenantId: TenantId, status: TenantStatus, at: string): Promise<void>;
   /**
-   * Removes the tenant and its webhook; with `purgeData` also its objects, runs, page records and
+   * Removes the tenant, its webhook and its event hook record; with `purgeData` also its objects, runs, page records and
    * sync state, data first and the tenant record last, so a purge that fails half-way is finished by
    * calling it again. Returns whether the tenant record existed.
    */
@@ -260,6 +290,11 @@ export interface SyncStore {
   putWebhook(webhook: WebhookRecord): Promise<{ created: boolean }>;
   getWebhook(tenantId: TenantId): Promise<WebhookRecord | undefined>;
   deleteWebhook(tenantId: TenantId): Promise<boolean>;
+  // Okta Event Hook (incoming deliveries)
+  /** Creates or replaces the tenant's event hook record (keeps `createdAt` on replace). */
+  putEventHook(hook: EventHookRecord): Promise<{ created: boolean }>;
+  getEventHook(tenantId: TenantId): Promise<EventHookRecord | undefined>;
+  deleteEventHook(tenantId: TenantId): Promise<boolean>;
   // connect links (onboarding)
   createConnectLink(link: ConnectLinkRecord): Promise<void>;
   getConnectLink(tokenHash: string): Promise<ConnectLinkRecord | undefined>;

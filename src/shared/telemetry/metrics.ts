@@ -61,6 +61,14 @@ export interface Metrics {
   feedAppended(tenantId: string, op: string, count: number): void;
   /** A run reached a final status in this process; `seconds` from its creation (enqueue) to now. */
   runFinished(run: { tenantId: string; resource: string; status: string; seconds: number }): void;
+  /** A watch poll read `count` System Log events (`source` watch), or an events job brought them (`hook`). */
+  watchEventsRead(tenantId: string, source: string, count: number): void;
+  /** A watch poll ended (`result`: `read`, or why it was skipped); sets the tenant's last-poll time. */
+  watchPolled(tenantId: string, result: string): void;
+  /** A targeted refresh ended (`result`: `written`, `deleted`, `skipped`, `delayed`, `failed`). */
+  refreshDone(kind: string, result: string): void;
+  /** Seconds from an event's `published` to the store write it caused (`kind`: refresh kind or `log_event`). */
+  watchLag(kind: string, seconds: number): void;
 }
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
@@ -76,6 +84,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   const { jobs, jobSeconds, inFlight, requests, requestSeconds, rateLimited, waitSeconds, tokenFetches, tokenHits, tokenSeconds, objects, feedEntries, runs, runSeconds } =
     defineInstruments([registry]);
+  const { watchEvents, watchPolls, watchLastPoll, refreshes, watchLagSeconds } = defineWatchInstruments([registry]);
   const running = new Map<string, number>();
   return {
     registry,
@@ -121,6 +130,19 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       runs.inc({ tenant: run.tenantId, resource: run.resource, status: run.status });
       runSeconds.observe({ resource: run.resource, status: run.status }, Math.max(0, run.seconds));
     },
+    watchEventsRead(tenantId, source, count) {
+      if (count > 0) watchEvents.inc({ tenant: tenantId, source }, count);
+    },
+    watchPolled(tenantId, result) {
+      watchPolls.inc({ tenant: tenantId, result });
+      watchLastPoll.set({ tenant: tenantId }, Date.now() / 1_000);
+    },
+    refreshDone(kind, result) {
+      refreshes.inc({ kind, result });
+    },
+    watchLag(kind, seconds) {
+      watchLagSeconds.observe({ kind }, Math.max(0, seconds));
+    },
   };
 }
 
@@ -165,6 +187,22 @@ function defineInstruments(registers: Registry[]) {
     registers,
   });
   return { jobs, jobSeconds, inFlight, requests, requestSeconds, rateLimited, waitSeconds, tokenFetches, tokenHits, tokenSeconds, objects, feedEntries, runs, runSeconds };
+}
+
+/** The System Log watch's metrics (DESIGN.md flow step 8). */
+function defineWatchInstruments(registers: Registry[]) {
+  const watchEvents = new Counter({ name: 'okta_sync_watch_events_read_total', help: 'System Log events read by the watch (source watch) or received (hook), by tenant', labelNames: ['tenant', 'source'], registers });
+  const watchPolls = new Counter({ name: 'okta_sync_watch_polls_total', help: 'Watch polls by tenant and result (read, or why skipped)', labelNames: ['tenant', 'result'], registers });
+  const watchLastPoll = new Gauge({ name: 'okta_sync_watch_last_poll_timestamp_seconds', help: 'When this process last polled the tenant\'s System Log (epoch seconds)', labelNames: ['tenant'], registers });
+  const refreshes = new Counter({ name: 'okta_sync_watch_refreshes_total', help: 'Targeted refreshes by kind and result', labelNames: ['kind', 'result'], registers });
+  const watchLagSeconds = new Histogram({
+    name: 'okta_sync_watch_lag_seconds',
+    help: 'From an event\'s published time to the store write it caused, by kind',
+    labelNames: ['kind'],
+    buckets: [0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 900],
+    registers,
+  });
+  return { watchEvents, watchPolls, watchLastPoll, refreshes, watchLagSeconds };
 }
 
 /** `okta_sync_queue_jobs{state}`: read from Redis on each scrape, the last known counts if Redis is slow. */

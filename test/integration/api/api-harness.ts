@@ -38,7 +38,7 @@ export interface ApiHarness {
 
 export async function startHarness(
   name: string,
-  options: { env?: Record<string, string>; oktaHttp?: OktaHttp; onTenantConnected?: ApiDeps['onTenantConnected']; authThrottle?: AuthThrottle } = {},
+  options: { env?: Record<string, string>; oktaHttp?: OktaHttp; onTenantConnected?: ApiDeps['onTenantConnected']; authThrottle?: AuthThrottle; hookMetrics?: ApiDeps['hookMetrics'] } = {},
 ): Promise<ApiHarness> {
   const box = createSandbox(name);
   const config = readConfig(box.env({ OKTA_SYNC_API_KEYS: `${KEY}, ${KEY2}`, ...options.env }));
@@ -67,6 +67,7 @@ export async function startHarness(
     metricsText: async () => '# HELP okta_sync_test 1\n',
     ready: async () => (await redis.ping()) === 'PONG',
     ...(options.onTenantConnected ? { onTenantConnected: options.onTenantConnected } : {}),
+    ...(options.hookMetrics ? { hookMetrics: options.hookMetrics } : {}),
     // Files here send many wrong keys from one address on purpose; auth-throttle.test.ts covers the lockout.
     authThrottle: options.authThrottle ?? createAuthThrottle({ freeFailures: Number.POSITIVE_INFINITY }),
   });

@@ -82,6 +82,14 @@ describe('OktaSyncClient against a listening API and a real worker', () => {
     expect(Object.keys(await client.getSchedule('acme'))).toEqual(['users']);
   });
 
+  it('watch', async () => {
+    expect(await client.setWatch('acme', { enabled: true, intervalSeconds: 5 })).toMatchObject({ enabled: true, intervalSeconds: 5 });
+    expect((await client.getTenant('acme')).watch).toMatchObject({ enabled: true, intervalSeconds: 5 });
+    expect(await client.setWatch('acme', { enabled: false })).toMatchObject({ enabled: false });
+    expect((await client.getWatch('acme')).enabled).toBe(false);
+    await expect(client.setWatch('acme', { enabled: true, intervalSeconds: 1 })).rejects.toMatchObject({ status: 400 });
+  });
+
   it('webhooks', async () => {
     const { webhook, created } = await client.setWebhook('acme', { url: 'https://hooks.example.com/x', secret: 'whsec-client-0123456789', events: ['run.finished'] });
     expect([created, webhook.url, webhook.events]).toEqual([true, 'https://hooks.example.com/x', ['run.finished']]);

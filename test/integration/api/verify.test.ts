@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OktaSim, startOktaSim } from '../../../src/okta-sim/index.js';
-import { generateKeySpec } from '../../../src/shared/crypto.js';
+import { generateKeySpec, parseKeyring } from '../../../src/shared/crypto.js';
+import { eventHookSecretContext } from '../../../src/producer/event-hooks/event-hook-secret.js';
 import { asTenantId } from '../../../src/shared/ids.js';
 import { runCli } from '../../helpers/processes.js';
 import { type ApiHarness, json, startHarness } from './api-harness.js';
@@ -140,12 +141,21 @@ describe('CLI: tenant verify and keys rotate', () => {
     expect(tenants.every((t) => t.auth.credential.startsWith('v1.test.'))).toBe(true);
     const webhook = { url: 'https://hooks.example.com/x', secret: 'whsec-rotate-0123456789', events: ['run.finished'] };
     expect((await h.call({ method: 'PUT', url: '/v1/tenants/good/webhook', payload: webhook })).statusCode).toBe(201);
+    const hookSecret = 'okhs_rotate-0123456789';
+    const at = new Date().toISOString();
+    await h.store.putEventHook({
+      tenantId: asTenantId('good'), oktaHookId: 'who1', uri: 'https://sync.example.com/v1/hooks/okta/good', events: ['user.lifecycle.create'],
+      secret: h.keyring.encrypt(hookSecret, eventHookSecretContext(asTenantId('good'))), status: 'installed', createdAt: at, updatedAt: at,
+    });
     const first = await runCli(['keys', 'rotate'], env);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(JSON.parse(first.stdout)).toEqual({ primaryKid: 'k2', tenants: tenants.length, reencrypted: tenants.length, failed: [], webhookSecrets: 1 });
+    expect(JSON.parse(first.stdout)).toEqual({ primaryKid: 'k2', tenants: tenants.length, reencrypted: tenants.length, failed: [], webhookSecrets: 1, eventHookSecrets: 1 });
     const second = await runCli(['keys', 'rotate'], env);
-    expect(JSON.parse(second.stdout)).toMatchObject({ reencrypted: 0, webhookSecrets: 0 });
+    expect(JSON.parse(second.stdout)).toMatchObject({ reencrypted: 0, webhookSecrets: 0, eventHookSecrets: 0 });
+    const hook = await h.store.getEventHook(asTenantId('good'));
+    expect(hook?.secret).toMatch(/^v1\.k2\./);
+    expect(parseKeyring(newKey).decrypt(hook?.secret ?? '', eventHookSecretContext(asTenantId('good')))).toBe(hookSecret);
     expect((await h.store.getWebhook(asTenantId('good')))?.secret).toMatch(/^v1\.k2\./);
     expect((await h.store.listTenants()).every((t) => t.auth.credential.startsWith('v1.k2.'))).toBe(true);
     // The old key can go: verify still works with only the new one.

@@ -122,6 +122,35 @@ describe('mutations', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('logs group creation and profile updates, and app assignments with the AppInstance and User as targets', async () => {
+    const before = await instantBeforeNextMutation();
+    const truth = sim.org(0).truth();
+    const appId = truth.apps[0]!.id;
+    const user = truth.users.find((u) => !truth.appUsers.includes(`${appId}:${u.id}`))!;
+    const results = await mutate([
+      { op: 'addGroup', name: 'Fresh' },
+      { op: 'updateGroup', id: truth.groups[0]!.id, name: 'Renamed group' },
+      { op: 'assignApp', appId, userId: user.id },
+      { op: 'assignApp', appId, userId: user.id },
+      { op: 'unassignApp', appId, userId: 'nobody' },
+    ]);
+    expect(results.results.map((r) => r.ok)).toEqual([true, true, true, true, false]);
+    const fresh = results.results[0]!.id!;
+    expect((await apiGet(org, `/api/v1/groups/${truth.groups[0]!.id}`, token)).json<{ profile: { name: string } }>().profile.name).toBe('Renamed group');
+    const assignment = await apiGet(org, `/api/v1/apps/${appId}/users/${user.id}`, token);
+    expect(assignment.status).toBe(200);
+    expect(assignment.json<{ id: string }>().id).toBe(user.id);
+    // Assigning twice is one change, logged once.
+    expect((await logsSince(before)).map((e) => [e.eventType, e.target?.map((t) => t.id)])).toEqual([
+      ['group.lifecycle.create', [fresh]],
+      ['group.profile.update', [truth.groups[0]!.id]],
+      ['application.user_membership.add', [appId, user.id]],
+    ]);
+    await mutate({ op: 'unassignApp', appId, userId: user.id });
+    expect((await apiGet(org, `/api/v1/apps/${appId}/users/${user.id}`, token)).status).toBe(404);
+    expect((await logsSince(before)).at(-1)?.eventType).toBe('application.user_membership.remove');
+  });
+
   it('serves the same ground truth over /__sim/truth', async () => {
     const overHttp = await admin<{ users: unknown[]; memberships: string[]; appUsers: string[]; logEvents: unknown[] }>(org, 'truth');
     expect(overHttp).toEqual(JSON.parse(JSON.stringify(sim.org(0).truth())));

@@ -11,7 +11,7 @@ export interface HttpAnswer {
   json<T = unknown>(): T;
 }
 
-export async function http(url: string, init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string } = {}): Promise<HttpAnswer> {
+export async function http(url: string, init: { method?: 'GET' | 'POST' | 'DELETE'; headers?: Record<string, string>; body?: string } = {}): Promise<HttpAnswer> {
   const res = await request(url, { method: init.method ?? 'GET', headers: init.headers ?? {}, body: init.body ?? null });
   const text = await res.body.text();
   return { status: res.statusCode, headers: res.headers, text, json: <T>() => JSON.parse(text) as T };

@@ -20,6 +20,9 @@ const EXPECTED: Record<SqliteQueryName, string[]> = {
   runsOfAll: ['runs_by_created'],
   sweepAll: ['objects_live'],
   sweepPrefix: ['objects_live (tenant_id=? AND type=? AND okta_id>? AND okta_id<?)'],
+  sweepOne: ['objects_live (tenant_id=? AND type=? AND okta_id=?'],
+  // A hard-deleted user's memberships: the tenant's live objects of one type (rare events only).
+  sweepSuffix: ['objects_live (tenant_id=? AND type=?)'],
   countDeleted: ['sqlite_autoindex_runs_1'],
   listLive: ['objects_live'],
   listAll: ['PRIMARY KEY'],
@@ -51,6 +54,8 @@ const PARAMS: Record<string, unknown> = {
   at: '2024-01-01T00:00:00.000Z',
   countFor: 'r',
   prefix: 'g:',
+  oktaId: 'g:u',
+  suffix: ':u',
   deleted: 1,
   after: '',
   status: 'succeeded',

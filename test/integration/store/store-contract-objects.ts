@@ -112,6 +112,20 @@ export function describeObjectContract(store: CurrentStore): void {
       expect(await store().sweep({ ...sweep, oktaIdPrefix: 'nothing:' })).toBe(0);
     });
 
+    it('sweep with oktaId touches that one object, with oktaIdSuffix those ending with it, literally', async () => {
+      const first = await newRun(store(), 'memberships');
+      const ids = ['g1:u1', 'g1:u10', 'g2:u1', 'g3:xu1', 'g4:u.1', 'g5:u_1'];
+      await store().commitPage(pageCommit(acme, first.runId, 'p', ids.map((id) => objectWrite(id)), { type: 'membership' }));
+      const second = await newRun(store(), 'memberships');
+      const sweep = { tenantId: acme, type: 'membership' as const, runId: second.runId, at: T2 };
+      expect(await store().sweep({ ...sweep, oktaId: 'g1:u1' })).toBe(1);
+      expect(await store().sweep({ ...sweep, oktaId: 'g1:u' })).toBe(0);
+      expect(await store().sweep({ ...sweep, oktaIdSuffix: ':u1' })).toBe(1);
+      expect(await store().sweep({ ...sweep, oktaIdSuffix: ':u.1' })).toBe(1);
+      const alive = await store().listObjects({ tenantId: acme, type: 'membership', limit: 10 });
+      expect(alive.items.map((o) => o.oktaId)).toEqual(['g1:u10', 'g3:xu1', 'g5:u_1']);
+    });
+
     it('listObjects pages by oktaId with an opaque cursor until next is null', async () => {
       const run = await newRun(store());
       const ids = ['e', 'B', 'a', 'd', 'c', 'Z', '00u9'];

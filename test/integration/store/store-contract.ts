@@ -9,6 +9,7 @@ import { describeObjectContract } from './store-contract-objects.js';
 import { describeRetentionContract } from './store-contract-retention.js';
 import { describeRunContract } from './store-contract-runs.js';
 import { describeWebhookContract } from './store-contract-webhooks.js';
+import { describeEventHookContract } from './store-contract-event-hooks.js';
 import { type CurrentStore, objectWrite, pageCommit, runRecord, T0, T1, T2, tenantRecord } from './store-fixtures.js';
 
 /**
@@ -41,6 +42,7 @@ export function describeStoreContract(name: string, open: (hooks: StoreTestHooks
     describeObjectContract(current);
     describeSyncStateContract(current);
     describeWebhookContract(current);
+    describeEventHookContract(current);
     describeChangeFeedContract(current);
     describeConnectLinkContract(current);
     describeIntegrityContract(current, () => hooks);

@@ -58,7 +58,13 @@ afterAll(async () => {
 });
 
 /** A run and a queue stand-in for driving its jobs by hand. */
-async function harness(resource: Resource, mode: SyncMode, failEnqueueAt?: number, wrapOkta: (okta: OktaClient) => OktaClient = (okta) => okta) {
+async function harness(
+  resource: Resource,
+  mode: SyncMode,
+  failEnqueueAt?: number,
+  wrapOkta: (okta: OktaClient) => OktaClient = (okta) => okta,
+  extra: Partial<PageStepDeps> = {},
+) {
   const prefix = `{t-steps-${randomBytes(4).toString('hex')}}`;
   const { run } = await store.createRunUnlessActive({
     runId: newRunId(), tenantId, resource, mode, status: 'queued', createdAt: new Date().toISOString(),
@@ -74,6 +80,7 @@ async function harness(resource: Resource, mode: SyncMode, failEnqueueAt?: numbe
     fanOut: createFanOut(redis, prefix, { window: WINDOW }),
     finisher: createRunFinisher({ store, onFinished: () => finished++ }),
     logFirstSyncDays: 7,
+    ...extra,
     async enqueuePage(job) {
       if (++enqueues === failEnqueueAt) throw new Error('crash before the enqueue');
       if (seen.has(pageJobId(job))) return;
@@ -116,6 +123,7 @@ const stripping = (key: 'id' | 'uuid') => (okta: OktaClient): OktaClient => ({
     const { [key]: _gone, ...keyless } = first;
     return { ...page, items: [keyless, ...rest] };
   },
+  call: (...args) => okta.call(...args),
 });
 
 describe('items without their key', () => {
@@ -211,5 +219,27 @@ describe('page step', () => {
     expect(run.counters.requests).toBe(1);
     expect(run.counters.deleted).toBe(membersOf(group).length);
     expect((await memberships()).map((m) => m.oktaId).sort()).toEqual((await truth()).memberships);
+  });
+
+  it("a logs run hands each polling page's events on before its cursor moves past them (the watch's seam)", async () => {
+    const ops = [{ op: 'addUser', profile: { firstName: 'Seen' } }, { op: 'addLogEvents', count: 3, eventType: 'user.session.start' }];
+    expect((await fetch(`${sim.orgs[0]!.baseUrl}/__sim/mutate`, { method: 'POST', body: JSON.stringify(ops) })).status).toBe(200);
+    const handed: { uuids: string[]; cursorThen: string | undefined }[] = [];
+    const h = await harness('logs', 'full', undefined, undefined, {
+      async onPolledEvents(id, items) {
+        expect(id).toBe(tenantId);
+        handed.push({ uuids: items.map((e) => (e as { uuid: string }).uuid), cursorThen: await store.getWatermark(tenantId, 'logs') });
+      },
+    });
+    const cursorBefore = await store.getWatermark(tenantId, 'logs');
+    while (h.queue.length > 0) await h.step(h.queue.shift()!);
+    expect((await h.final()).status).toBe('succeeded');
+    const stored = (await store.listObjects({ tenantId, type: 'log_event', limit: 100_000 })).items.map((o) => o.oktaId);
+    const forwarded = handed.flatMap((p) => p.uuids);
+    expect(forwarded.length).toBeGreaterThanOrEqual(4);
+    expect(forwarded.every((u) => stored.includes(u))).toBe(true);
+    // The first page was handed on while the cursor still pointed before it.
+    expect(handed[0]!.cursorThen).toBe(cursorBefore);
+    expect(await store.getWatermark(tenantId, 'logs')).not.toBe(cursorBefore);
   });
 });

@@ -4,6 +4,8 @@ import { asTenantId } from '../../../shared/ids.js';
 import { removeTenant } from '../../remove-tenant.js';
 import { publicTenant, putTenant } from '../../tenant-service.js';
 import { verifyTenant } from '../../verify-tenant.js';
+import { readWatch } from '../../watch.js';
+import { eventHookView } from '../../event-hooks/event-hook-view.js';
 import { type ApiDeps, defined, domainPolicyOf } from '../api-deps.js';
 import { deleteQuery, errorView, tenantBody, tenantIdParams, tenantView, verifyView } from '../api-schemas.js';
 import { addZodRoute } from '../zod-route.js';
@@ -51,7 +53,8 @@ export function tenantRoutes(app: FastifyInstance, deps: ApiDeps): void {
     handler: async ({ params }) => {
       const tenant = await deps.store.getTenant(asTenantId(params.tenantId));
       if (!tenant) throw new NotFoundError(`tenant ${params.tenantId}`);
-      return publicTenant(tenant);
+      const watch = await readWatch({ queue: deps.queue, redis: deps.redis, queuePrefix: deps.config.queuePrefix }, tenant.tenantId);
+      return { ...publicTenant(tenant), watch, eventHook: eventHookView(await deps.store.getEventHook(tenant.tenantId)) };
     },
   });
 

@@ -88,7 +88,7 @@ export async function startSyncCluster(options: { redisUrl: string; name: string
       await putTenant({ store, keyring, domainPolicy }, { tenantId: asTenantId(tenantId), oktaDomain: org.domain, clientId: org.clientId, clientSecret: org.clientSecret });
     },
     async sync(tenantId, resources, mode = 'full') {
-      const runs = await enqueueSync({ store, queue }, { tenantId: asTenantId(tenantId), resources, mode });
+      const runs = await enqueueSync({ store, queues: { forTenant: () => queue } }, { tenantId: asTenantId(tenantId), resources, mode });
       return runs.map((r) => r.runId);
     },
     async cancel(runId) {

@@ -77,9 +77,9 @@ export function tenantCommand(run: Run): Command {
     .action((id: string, o: { purgeData?: boolean }) =>
       run(async (ctx) => {
         // Same cleanup as DELETE /v1/tenants/{id}: schedules, pending jobs, cached tokens.
-        const queue = await ctx.queue();
+        const queues = await ctx.queues();
         await removeTenant(
-          { store: await ctx.store(), queue, redis: await ctx.redis(), queuePrefix: ctx.config.queuePrefix },
+          { store: await ctx.store(), queues, redis: await ctx.redis() },
           tenantIdArg(id),
           { purgeData: Boolean(o.purgeData) },
         );

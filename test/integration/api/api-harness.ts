@@ -5,7 +5,7 @@ import { type Config, readConfig } from '../../../src/shared/config.js';
 import { type Keyring, parseKeyring } from '../../../src/shared/crypto.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { createOktaHttp, type OktaHttp } from '../../../src/shared/okta/okta-http.js';
-import { openSyncQueue } from '../../../src/shared/queue.js';
+import { openSyncQueues } from '../../../src/shared/sharded-queues.js';
 import { createRedis, keyPrefix, type Redis } from '../../../src/shared/redis.js';
 import { openStore } from '../../../src/shared/store/open-store.js';
 import type { SyncStore } from '../../../src/shared/store/sync-store.js';
@@ -53,13 +53,14 @@ export async function startHarness(
   const logger = createLogger({ level: 'debug', name: 'api', destination });
   const store = await openStore(config.storeUrl);
   const redis = createRedis(config.redisUrl);
-  const queue = openSyncQueue(redis, config.queuePrefix);
+  const queues = openSyncQueues(redis, config.queuePrefix, config.queueShards);
+  const queue = queues.queue(0);
   const keyring = parseKeyring(config.encryptionKeys);
   const oktaHttp = options.oktaHttp ?? createOktaHttp();
   const app = buildApi({
     config,
     store,
-    queue,
+    queues,
     redis,
     keyring,
     logger,
@@ -91,7 +92,7 @@ export async function startHarness(
     },
     async close() {
       await app.close();
-      await queue.close();
+      await queues.close();
       await deleteByPattern(redis, `${keyPrefix(config.queuePrefix)}:*`);
       await redis.quit();
       await oktaHttp.close();

@@ -65,7 +65,7 @@ export function tenantRoutes(app: FastifyInstance, deps: ApiDeps): void {
     responses: { 204: { description: 'removed' }, ...errors },
     handler: async ({ params, query, reply }) => {
       await removeTenant(
-        { store: deps.store, queue: deps.queue, redis: deps.redis, queuePrefix: deps.config.queuePrefix, logger: deps.logger },
+        { store: deps.store, queues: deps.queues, redis: deps.redis, logger: deps.logger },
         asTenantId(params.tenantId),
         { purgeData: query.purgeData === 'true' },
       );

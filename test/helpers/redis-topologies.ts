@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { answers, freePort } from '../../src/cli/private-redis.js';
-import { waitFor } from './processes.js';
+import { waitFor } from './wait-for.js';
 
 /**
  * Real Redis topologies for the distributed-Redis e2e tests (issue 18): a Redis Cluster of N

@@ -3,6 +3,7 @@ import { type Keyring, parseKeyring } from '../shared/crypto.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import type { DomainPolicy } from '../shared/okta/okta-domain.js';
 import { openSyncQueues, type ShardedQueues } from '../shared/sharded-queues.js';
+import { assertShardCount } from '../shared/shard-count.js';
 import { OktaSyncError } from '../shared/errors.js';
 import { closeRedisConnection, createRedis, type Redis, redisVariable } from '../shared/redis.js';
 import type { RedisTarget } from '../shared/redis-target.js';
@@ -57,10 +58,14 @@ export class CliContext {
     return this.redisP;
   }
 
-  /** Every shard of the sync queue (OKTA_SYNC_QUEUE_SHARDS): a tenant's jobs go to `forTenant(id)`. */
+  /**
+   * Every shard of the sync queue (OKTA_SYNC_QUEUE_SHARDS): a tenant's jobs go to `forTenant(id)`.
+   * A count other than the workers' (recorded in Redis) stops the command (exit 2) before it queues anything.
+   */
   async queues(): Promise<ShardedQueues> {
     const redis = await this.redis();
     if (!this.queuesC) {
+      await assertShardCount(redis, this.config.queuePrefix, this.config.queueShards);
       const queues = openSyncQueues(redis, this.config.queuePrefix, this.config.queueShards);
       this.queuesC = queues;
       this.releasers.push(() => queues.close());

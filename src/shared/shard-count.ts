@@ -48,6 +48,17 @@ export async function reconcileShardCount(redis: Redis, queuePrefix: string, cou
   }
 }
 
+/**
+ * For commands that only enqueue or read (the CLI): the count must be the one the workers run with,
+ * or a job would land in a queue nobody consumes. Nothing recorded yet (no worker or API started) passes.
+ */
+export async function assertShardCount(redis: Redis, queuePrefix: string, count: number): Promise<void> {
+  const recorded = await redis.get(shardCountKey(queuePrefix));
+  if (recorded !== null && Number(recorded) !== count) {
+    throw new ConfigError('OKTA_SYNC_QUEUE_SHARDS', `is ${count} but the workers run ${recorded} shard(s) (recorded in Redis): set OKTA_SYNC_QUEUE_SHARDS=${recorded}`);
+  }
+}
+
 /** Jobs not finished in any shard of `queues`, scheduler-made delayed jobs left out. */
 async function pendingJobs(queues: ShardedQueues): Promise<number> {
   let pending = 0;

@@ -114,6 +114,10 @@ describe.skipIf(!tools.ok)(tools.ok ? 'queue shards on a Redis Cluster (3 master
     // With the workers gone, a queued run is pending: a worker at another count is refused (exit 2, one line).
     const queued = await runCli(['sync', 's1', '--resources', 'users', '--json'], env());
     expect(queued.code, queued.stderr).toBe(0);
+    // The CLI with the default count would queue where no worker looks: refused before it queues.
+    const stray = await runCli(['sync', 's2', '--resources', 'users'], { ...env(), OKTA_SYNC_QUEUE_SHARDS: '1' });
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain('set OKTA_SYNC_QUEUE_SHARDS=3');
     const refused = await runCli(['worker'], { ...env(), OKTA_SYNC_QUEUE_SHARDS: '2' });
     expect(refused.code).toBe(2);
     expect(refused.stderr.trim().split('\n')).toHaveLength(1);

@@ -3,7 +3,7 @@ import { ConfigError } from '../../../src/shared/errors.js';
 import { PURGE_SCHEDULER_ID, scheduleId } from '../../../src/shared/jobs.js';
 import { addPageJob } from '../../../src/shared/queue.js';
 import { createRedis, type Redis } from '../../../src/shared/redis.js';
-import { reconcileShardCount, shardCountKey } from '../../../src/shared/shard-count.js';
+import { assertShardCount, reconcileShardCount, shardCountKey } from '../../../src/shared/shard-count.js';
 import { openSyncQueues, type ShardedQueues } from '../../../src/shared/sharded-queues.js';
 import { ensurePurgeSchedule } from '../../../src/workers/purge-processor.js';
 import { deleteByPattern } from '../../../src/producer/remove-tenant.js';
@@ -70,5 +70,20 @@ describe('reconcileShardCount', () => {
     }
     // A scheduler's next run is a delayed job: it does not hold back a later change either.
     expect(await reconcileShardCount(redis, box.queuePrefix, 2)).toMatchObject({ previous: 3 });
+  });
+});
+
+describe('assertShardCount (the CLI)', () => {
+  it('passes the recorded count, refuses another in one line naming the variable and the count to use', async () => {
+    await redis.set(shardCountKey(box.queuePrefix), '3');
+    await expect(assertShardCount(redis, box.queuePrefix, 3)).resolves.toBeUndefined();
+    const error = await assertShardCount(redis, box.queuePrefix, 1).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toBe('OKTA_SYNC_QUEUE_SHARDS: is 1 but the workers run 3 shard(s) (recorded in Redis): set OKTA_SYNC_QUEUE_SHARDS=3');
+  });
+
+  it('passes any count while nothing is recorded (no worker or API started yet)', async () => {
+    await redis.del(shardCountKey(box.queuePrefix));
+    await expect(assertShardCount(redis, box.queuePrefix, 5)).resolves.toBeUndefined();
   });
 });

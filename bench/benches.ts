@@ -4,6 +4,7 @@ import { e2eThroughputBench } from './e2e-throughput.js';
 import { simThroughputBench } from './okta-sim-throughput.js';
 import { storeGrowthBench } from './store-growth.js';
 import { parallelListingBench } from './parallel-listing.js';
+import { queueShardsBench } from './queue-shards.js';
 import { rateBudgetBench } from './rate-budget.js';
 import { rssBench } from './rss-200k.js';
 import { syncFairnessBench } from './sync-fairness.js';
@@ -24,4 +25,5 @@ export const benches: Bench[] = [
   storeGrowthBench,
   parallelListingBench,
   watchLagBench,
+  queueShardsBench,
 ];

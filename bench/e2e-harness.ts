@@ -131,7 +131,7 @@ export async function startDeployment(options: { redisUrl: string; name: string 
     async syncUsers(tenantIds) {
       const ids: string[] = [];
       for (const tenantId of tenantIds) {
-        const runs = await enqueueSync({ store, queue }, { tenantId: asTenantId(tenantId), resources: ['users'], mode: 'full' });
+        const runs = await enqueueSync({ store, queues: { forTenant: () => queue } }, { tenantId: asTenantId(tenantId), resources: ['users'], mode: 'full' });
         ids.push(...runs.map((r) => r.runId));
       }
       return ids;

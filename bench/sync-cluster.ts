@@ -4,12 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Queue } from 'bullmq';
 import { putTenant } from '../src/producer/tenant-service.js';
 import { generateKeySpec, parseKeyring } from '../src/shared/crypto.js';
 import { enqueueSync } from '../src/shared/enqueue-sync.js';
 import { asRunId, asTenantId } from '../src/shared/ids.js';
-import { openSyncQueue } from '../src/shared/queue.js';
+import { readConfig } from '../src/shared/config.js';
+import { openSyncQueues, type ShardedQueues } from '../src/shared/sharded-queues.js';
 import { createRedis, type Redis } from '../src/shared/redis.js';
 import type { Resource } from '../src/shared/resources.js';
 import { openStore } from '../src/shared/store/open-store.js';
@@ -31,7 +31,7 @@ export interface SimOrgJson {
 export interface SyncCluster {
   store: SyncStore;
   /** The sync queue, its Redis connection and prefix, as the producer holds them (watches, schedules). */
-  producer: { queue: Queue; redis: Redis; queuePrefix: string };
+  producer: { queues: ShardedQueues; redis: Redis; queuePrefix: string };
   /** Starts `okta-sync okta-sim …` in its own process and returns its orgs. */
   startSim(args: string[]): Promise<SimOrgJson[]>;
   startWorkers(count: number, concurrency: number): void;
@@ -62,15 +62,17 @@ export async function startSyncCluster(options: { redisUrl: string; name: string
     ...options.env,
   };
   const store = await openStore(env.STORE_URL!);
-  const redis: Redis = createRedis(options.redisUrl);
-  const queue: Queue = openSyncQueue(redis, env.QUEUE_PREFIX!);
+  // Redis and the queue shards as the workers see them (REDIS_CLUSTER_NODES, OKTA_SYNC_QUEUE_SHARDS in `env`).
+  const config = readConfig(env);
+  const redis: Redis = createRedis(config.redis);
+  const queues = openSyncQueues(redis, config.queuePrefix, config.queueShards);
   const keyring = parseKeyring(keys);
   const children: ChildProcess[] = [];
   let workers: ChildProcess[] = [];
 
   return {
     store,
-    producer: { queue, redis, queuePrefix: env.QUEUE_PREFIX! },
+    producer: { queues, redis, queuePrefix: env.QUEUE_PREFIX! },
     async startSim(args) {
       const sim = await startSimProcess(args);
       children.push(sim.child);
@@ -91,7 +93,7 @@ export async function startSyncCluster(options: { redisUrl: string; name: string
       await putTenant({ store, keyring, domainPolicy }, { tenantId: asTenantId(tenantId), oktaDomain: org.domain, clientId: org.clientId, clientSecret: org.clientSecret });
     },
     async sync(tenantId, resources, mode = 'full') {
-      const runs = await enqueueSync({ store, queue }, { tenantId: asTenantId(tenantId), resources, mode });
+      const runs = await enqueueSync({ store, queues }, { tenantId: asTenantId(tenantId), resources, mode });
       return runs.map((r) => r.runId);
     },
     async cancel(runId) {
@@ -113,8 +115,8 @@ export async function startSyncCluster(options: { redisUrl: string; name: string
     },
     async close() {
       await Promise.all([...workers, ...children].map((c) => stop(c)));
-      await queue.obliterate({ force: true }).catch(() => undefined);
-      await queue.close();
+      for (const queue of queues.queues) await queue.obliterate({ force: true }).catch(() => undefined);
+      await queues.close();
       await redis.quit();
       await store.close();
       rmSync(dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { Command } from 'commander';
 import type { Config } from '../shared/config.js';
 import { UsageError } from '../shared/errors.js';
+import { reportError } from './exit.js';
 import { createLogger } from '../shared/logger.js';
 import { startApi } from '../producer/api/start-api.js';
 
@@ -21,7 +22,13 @@ export function apiCommand(config: () => Config, onExit: (code: number) => void)
       if (!isIP(o.host) && o.host !== 'localhost') throw new UsageError('--host takes an IP address (e.g. 0.0.0.0, 127.0.0.1, ::) or localhost');
       const cfg = config();
       const logger = createLogger({ level: cfg.logLevel, name: 'api' });
-      const handle = await startApi(cfg, { port, host: o.host, logger });
+      const handle = await startApi(cfg, {
+        port,
+        host: o.host,
+        logger,
+        // A refused shard count (OKTA_SYNC_QUEUE_SHARDS changed with jobs pending): one line, exit 2.
+        onFatal: (error) => onExit(reportError(error)),
+      });
       let signals = 0;
       const stop = (signal: string) => {
         signals++;

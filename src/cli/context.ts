@@ -1,9 +1,9 @@
-import type { Queue } from 'bullmq';
 import type { Config } from '../shared/config.js';
 import { type Keyring, parseKeyring } from '../shared/crypto.js';
 import { createLogger, type Logger } from '../shared/logger.js';
 import type { DomainPolicy } from '../shared/okta/okta-domain.js';
-import { openSyncQueue } from '../shared/queue.js';
+import { openSyncQueues, type ShardedQueues } from '../shared/sharded-queues.js';
+import { assertShardCount } from '../shared/shard-count.js';
 import { OktaSyncError } from '../shared/errors.js';
 import { closeRedisConnection, createRedis, type Redis, redisVariable } from '../shared/redis.js';
 import type { RedisTarget } from '../shared/redis-target.js';
@@ -19,7 +19,7 @@ export class CliContext {
   private readonly releasers: (() => Promise<unknown>)[] = [];
   private storeP: Promise<SyncStore> | undefined;
   private redisP: Promise<Redis> | undefined;
-  private queueC: Queue | undefined;
+  private queuesC: ShardedQueues | undefined;
   readonly logger: Logger;
 
   constructor(readonly config: Config) {
@@ -58,14 +58,19 @@ export class CliContext {
     return this.redisP;
   }
 
-  async queue(): Promise<Queue> {
+  /**
+   * Every shard of the sync queue (OKTA_SYNC_QUEUE_SHARDS): a tenant's jobs go to `forTenant(id)`.
+   * A count other than the workers' (recorded in Redis) stops the command (exit 2) before it queues anything.
+   */
+  async queues(): Promise<ShardedQueues> {
     const redis = await this.redis();
-    if (!this.queueC) {
-      const queue = openSyncQueue(redis, this.config.queuePrefix);
-      this.queueC = queue;
-      this.releasers.push(() => queue.close());
+    if (!this.queuesC) {
+      await assertShardCount(redis, this.config.queuePrefix, this.config.queueShards);
+      const queues = openSyncQueues(redis, this.config.queuePrefix, this.config.queueShards);
+      this.queuesC = queues;
+      this.releasers.push(() => queues.close());
     }
-    return this.queueC;
+    return this.queuesC;
   }
 
   close(): Promise<void> {

@@ -109,6 +109,8 @@ async function removeQueueKeys(url: string, queuePrefix: string): Promise<void> 
   redis.on('error', () => undefined);
   try {
     await deleteByPattern(redis, `${keyPrefix(queuePrefix)}:*`);
+    // The shards of OKTA_SYNC_QUEUE_SHARDS > 1: `{prefix-0}` … (digits only, not another deployment's prefix).
+    await deleteByPattern(redis, `{${queuePrefix}-[0-9]*}:*`);
   } finally {
     await closeRedisConnection(redis);
   }
@@ -141,7 +143,7 @@ async function syncAll(ctx: CliContext, orgs: SimOrg[], opts: DemoOptions, say: 
       { store, keyring: ctx.keyring(), domainPolicy: ctx.domainPolicy() },
       { tenantId, oktaDomain: org.domain, clientId: org.clientId, clientSecret: org.clientSecret },
     );
-    const runs = await enqueueSync({ store, queue: await ctx.queue() }, { tenantId, resources, mode: 'full' });
+    const runs = await enqueueSync({ store, queues: await ctx.queues() }, { tenantId, resources, mode: 'full' });
     runIds.push(...runs.map((r) => r.runId));
   }
   say(`syncing ${resources.join(', ')} of ${orgs.length} orgs`);

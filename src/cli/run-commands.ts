@@ -37,9 +37,9 @@ export function syncCommand(run: Run): Command {
         const resources = parseResources(o.resources);
         const mode = parseMode(o.mode);
         // Redis first: with Redis away no run record is written at all.
-        const queue = await ctx.queue();
+        const queues = await ctx.queues();
         const store = await ctx.store();
-        const runs = await enqueueSync({ store, queue }, { tenantId, resources, mode });
+        const runs = await enqueueSync({ store, queues }, { tenantId, resources, mode });
         if (!o.wait) {
           process.stdout.write(`${JSON.stringify(o.json ? { runs } : runs)}\n`);
           return 0;

@@ -19,7 +19,7 @@ export function tenantIdArg(value: string): TenantId {
 }
 
 async function watchDeps(ctx: CliContext) {
-  return { queue: await ctx.queue(), redis: await ctx.redis(), queuePrefix: ctx.config.queuePrefix };
+  return { queues: await ctx.queues(), redis: await ctx.redis(), queuePrefix: ctx.config.queuePrefix };
 }
 
 export function tenantCommand(run: Run): Command {
@@ -120,9 +120,9 @@ export function tenantCommand(run: Run): Command {
     .action((id: string, o: { purgeData?: boolean }) =>
       run(async (ctx) => {
         // Same cleanup as DELETE /v1/tenants/{id}: schedules, pending jobs, cached tokens.
-        const queue = await ctx.queue();
+        const queues = await ctx.queues();
         await removeTenant(
-          { store: await ctx.store(), queue, redis: await ctx.redis(), queuePrefix: ctx.config.queuePrefix },
+          { store: await ctx.store(), queues, redis: await ctx.redis() },
           tenantIdArg(id),
           { purgeData: Boolean(o.purgeData) },
         );

@@ -69,6 +69,11 @@ export function drainOnSignal(handle: WorkerHandle, graceMs: number, logger: Log
 
 function activeJobs(handle: WorkerHandle): number | undefined {
   // BullMQ keeps no public count of running jobs; the private field is read for the log line only.
-  const jobs = (handle.worker as unknown as { jobsInProgress?: Set<unknown> }).jobsInProgress;
-  return jobs instanceof Set ? jobs.size : undefined;
+  let active = 0;
+  for (const worker of handle.workers) {
+    const jobs = (worker as unknown as { jobsInProgress?: Set<unknown> }).jobsInProgress;
+    if (!(jobs instanceof Set)) return undefined;
+    active += jobs.size;
+  }
+  return active;
 }

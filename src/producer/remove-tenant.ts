@@ -1,8 +1,8 @@
-import type { Queue } from 'bullmq';
 import { NotFoundError } from '../shared/errors.js';
 import type { TenantId } from '../shared/ids.js';
 import type { Logger } from '../shared/logger.js';
-import { keyPrefix, primaries, type Redis } from '../shared/redis.js';
+import { primaries, type Redis } from '../shared/redis.js';
+import type { ShardedQueues } from '../shared/sharded-queues.js';
 import { ACTIVE_RUN_STATUSES, type SyncStore } from '../shared/store/sync-store.js';
 import { watchStatusKey } from '../shared/watch-status.js';
 import { holdsData, readBinding } from './org-binding.js';
@@ -29,7 +29,7 @@ const PAGE = 1_000;
  * while the store record is still there.
  */
 export async function removeTenant(
-  deps: { store: SyncStore; queue: Queue; redis: Redis; queuePrefix: string; logger?: Logger },
+  deps: { store: SyncStore; queues: ShardedQueues; redis: Redis; logger?: Logger },
   tenantId: TenantId,
   options: { purgeData: boolean },
 ): Promise<RemovalReport> {
@@ -41,9 +41,11 @@ export async function removeTenant(
     deps.logger?.info({ tenantId, ...report }, 'data of a removed tenant purged');
     return report;
   }
-  await removeSchedules(deps.queue, tenantId);
-  await removeWatch(deps.queue, tenantId);
-  const jobsRemoved = await removePendingJobs(deps.queue, tenantId);
+  // Its schedulers, jobs and keys all live in its queue shard.
+  const queue = deps.queues.forTenant(tenantId);
+  await removeSchedules(queue, tenantId);
+  await removeWatch(queue, tenantId);
+  const jobsRemoved = await removePendingJobs(queue, tenantId);
   let runsCancelled = 0;
   if (!options.purgeData) {
     const at = new Date().toISOString();
@@ -58,11 +60,11 @@ export async function removeTenant(
     }
   }
   await deps.store.deleteTenant(tenantId, options);
-  const prefix = keyPrefix(deps.queuePrefix);
+  const prefix = deps.queues.prefixFor(tenantId);
   const redisKeysRemoved =
     (await deleteByPattern(deps.redis, `${prefix}:token:${tenantId}:*`)) + (await deleteByPattern(deps.redis, `${prefix}:idem:${tenantId}:*`)) +
-    (await deps.redis.unlink(watchStatusKey(deps.queuePrefix, tenantId))) +
-    (await deleteByPattern(deps.redis, `${watchStatusKey(deps.queuePrefix, tenantId)}:*`)) +
+    (await deps.redis.unlink(watchStatusKey(deps.queues.queuePrefix, tenantId))) +
+    (await deleteByPattern(deps.redis, `${watchStatusKey(deps.queues.queuePrefix, tenantId)}:*`)) +
     (await deleteByPattern(deps.redis, `${prefix}:hook-seen:${tenantId}:*`));
   const report = { schedulesRemoved: true, jobsRemoved, runsCancelled, redisKeysRemoved, dataPurged: options.purgeData };
   deps.logger?.info({ tenantId, ...report }, 'tenant removed');
@@ -73,7 +75,7 @@ async function leftovers(store: SyncStore, tenantId: TenantId): Promise<boolean>
   return (await readBinding(store, tenantId)) !== undefined || (await holdsData(store, tenantId));
 }
 
-async function removePendingJobs(queue: Queue, tenantId: TenantId): Promise<number> {
+async function removePendingJobs(queue: ReturnType<ShardedQueues['forTenant']>, tenantId: TenantId): Promise<number> {
   // Collect first, then remove: removing while paging would shift the pages.
   const ids: string[] = [];
   for (const state of PENDING_STATES) {

@@ -3,6 +3,7 @@ import { ValidationError } from '../shared/errors.js';
 import type { TenantId } from '../shared/ids.js';
 import { WATCH_DEFAULT_INTERVAL_SECONDS, WATCH_MAX_INTERVAL_SECONDS, WATCH_MIN_INTERVAL_SECONDS, watchJobSchema, watchSchedulerId } from '../shared/jobs.js';
 import type { Redis } from '../shared/redis.js';
+import type { TenantQueues } from '../shared/sharded-queues.js';
 import { readWatchStatus, type WatchStatus } from '../shared/watch-status.js';
 import { readScheduler, upsertScheduler } from './job-scheduler.js';
 
@@ -32,20 +33,28 @@ export function watchInterval(change: WatchChange): number {
   return seconds;
 }
 
+/** The watch's scheduler lives in the tenant's queue shard; its status hash under the prefix. */
+export interface WatchDeps {
+  queues: TenantQueues;
+  redis: Redis;
+  queuePrefix: string;
+}
+
 /**
  * Turns a tenant's watch on (one BullMQ job scheduler per tenant, replaced on update, firing a
  * `watch` poll every interval) or off (scheduler removed; the cursor stays, for the logs resource).
  */
-export async function applyWatch(deps: { queue: Queue; redis: Redis; queuePrefix: string }, tenantId: TenantId, change: WatchChange): Promise<WatchView> {
+export async function applyWatch(deps: WatchDeps, tenantId: TenantId, change: WatchChange): Promise<WatchView> {
   const id = watchSchedulerId(tenantId);
-  if (!change.enabled) await deps.queue.removeJobScheduler(id);
+  const queue = deps.queues.forTenant(tenantId);
+  if (!change.enabled) await queue.removeJobScheduler(id);
   // 17 280 ticks a day at 5 s: kept like page jobs they would push page records out of the kept set.
-  else await upsertScheduler(deps.queue, id, watchInterval(change) * 1_000, 'watch', watchJobSchema.parse({ tenantId }), { forgetCompleted: true });
+  else await upsertScheduler(queue, id, watchInterval(change) * 1_000, 'watch', watchJobSchema.parse({ tenantId }), { forgetCompleted: true });
   return readWatch(deps, tenantId);
 }
 
-export async function readWatch(deps: { queue: Queue; redis: Redis; queuePrefix: string }, tenantId: TenantId): Promise<WatchView> {
-  const scheduler = await readScheduler(deps.queue, watchSchedulerId(tenantId));
+export async function readWatch(deps: WatchDeps, tenantId: TenantId): Promise<WatchView> {
+  const scheduler = await readScheduler(deps.queues.forTenant(tenantId), watchSchedulerId(tenantId));
   const status = await readWatchStatus(deps.redis, deps.queuePrefix, tenantId);
   return {
     enabled: scheduler !== undefined,

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { ConfigError } from './errors.js';
 import type { RetentionPolicy } from './store/sync-store.js';
+import { MAX_QUEUE_SHARDS } from './queue-shards.js';
 import { parseNatMap, parseNodes, type RedisTarget } from './redis-target.js';
 
 /**
@@ -41,6 +42,13 @@ export interface Config {
   workerConcurrency: number;
   /** `QUEUE_PREFIX`, default `okta-sync`. */
   queuePrefix: string;
+  /**
+   * `OKTA_SYNC_QUEUE_SHARDS`, default 1: sync queues (hash tags, so Redis Cluster slots) tenants are
+   * spread over; 1 keeps the `{prefix}` layout. Changing it: drain, stop everything, restart.
+   */
+  queueShards: number;
+  /** `WORKER_SHARDS`: the shards this worker consumes (`0,2`); unset = every shard. */
+  workerShards: number[] | undefined;
   /** `LOG_LEVEL`, default `info`. */
   logLevel: LogLevel;
   /** `METRICS_PORT`: where a worker serves /metrics, /healthz and /readyz; unset = no server. */
@@ -112,6 +120,7 @@ export function readConfig(env: Env = process.env): Config {
     Object.entries(env).filter((e): e is [string, string] => e[0].startsWith('OTEL_') && e[1] !== undefined),
   );
   const redis = redisTarget(env);
+  const queueShards = int(env, 'OKTA_SYNC_QUEUE_SHARDS', 1, { min: 1, max: MAX_QUEUE_SHARDS });
   return {
     redisUrl: redis.mode === 'single' ? redis.url : 'redis://127.0.0.1:6379',
     redisUrlDefaulted: blank(env.REDIS_URL) && blank(env.REDIS_CLUSTER_NODES) && blank(env.REDIS_SENTINELS),
@@ -126,6 +135,8 @@ export function readConfig(env: Env = process.env): Config {
     tenantConcurrency: int(env, 'OKTA_SYNC_TENANT_CONCURRENCY', 10, { min: 1, max: 75 }),
     workerConcurrency: int(env, 'WORKER_CONCURRENCY', 10, { min: 1, max: 1000 }),
     queuePrefix: queuePrefix(env),
+    queueShards,
+    workerShards: workerShards(env, queueShards),
     logLevel: logLevel(env),
     metricsPort: blank(env.METRICS_PORT) ? undefined : int(env, 'METRICS_PORT', 0, { min: 0, max: 65535 }),
     shutdownGraceMs: int(env, 'SHUTDOWN_GRACE_MS', 25_000, { min: 0, max: 3_600_000 }),
@@ -280,6 +291,17 @@ function queuePrefix(env: Env): string {
     throw new ConfigError('QUEUE_PREFIX', 'must be 1-64 letters, digits, "_", "." or "-"');
   }
   return value;
+}
+
+function workerShards(env: Env, count: number): number[] | undefined {
+  const value = env.WORKER_SHARDS;
+  if (blank(value)) return undefined;
+  const entries = list(value);
+  const shards = entries.map(Number);
+  if (entries.length === 0 || shards.some((n) => !Number.isInteger(n) || n < 0 || n >= count) || entries.some((e) => !/^[0-9]+$/.test(e))) {
+    throw new ConfigError('WORKER_SHARDS', `must list shard numbers from 0 to ${count - 1} (OKTA_SYNC_QUEUE_SHARDS=${count}), e.g. 0,2`);
+  }
+  return [...new Set(shards)].sort((a, b) => a - b);
 }
 
 function logLevel(env: Env): LogLevel {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Queue } from 'bullmq';
 import { type ChangeEvent, type EventsJob, KEEP_COMPLETED, KEEP_FAILED, eventsJobSchema } from './jobs.js';
+import type { TenantQueues } from './sharded-queues.js';
 
 /** Events per `events` job: one Event Hook delivery carries at most a few hundred. */
 export const EVENTS_PER_JOB = 500;
@@ -8,8 +8,10 @@ export const EVENTS_PER_JOB = 500;
 /**
  * Queues events for targeted refreshes (the worker maps them: `src/workers/watch/`). The job id
  * is a digest of the tenant and the event uuids, so a delivery Okta sends twice queues once.
+ * The jobs go to the tenant's queue shard, beside its page jobs.
  */
-export async function enqueueEvents(queue: Queue, tenantId: string, source: EventsJob['source'], events: readonly ChangeEvent[]): Promise<number> {
+export async function enqueueEvents(queues: TenantQueues, tenantId: string, source: EventsJob['source'], events: readonly ChangeEvent[]): Promise<number> {
+  const queue = queues.forTenant(tenantId);
   let queued = 0;
   for (let i = 0; i < events.length; i += EVENTS_PER_JOB) {
     const data = eventsJobSchema.parse({ tenantId, source, events: events.slice(i, i + EVENTS_PER_JOB) });

@@ -1,7 +1,7 @@
-import type { Queue } from 'bullmq';
 import { NotFoundError } from './errors.js';
 import { type RunId, type TenantId, newRunId } from './ids.js';
 import { addPageJob } from './queue.js';
+import type { TenantQueues } from './sharded-queues.js';
 import type { Resource } from './resources.js';
 import { EMPTY_COUNTERS, type RunStatus, type SyncMode, type SyncStore } from './store/sync-store.js';
 
@@ -22,9 +22,9 @@ export interface EnqueuedRun {
 /**
  * One run per (tenant, resource). A second request while one is active returns it. The first
  * page job is (re)added with its deterministic id, so a crash between creating the run and adding
- * the job is healed by the next request for the same run.
+ * the job is healed by the next request for the same run. The job goes to the tenant's queue shard.
  */
-export async function enqueueSync(deps: { store: SyncStore; queue: Queue }, req: EnqueueRequest): Promise<EnqueuedRun[]> {
+export async function enqueueSync(deps: { store: SyncStore; queues: TenantQueues }, req: EnqueueRequest): Promise<EnqueuedRun[]> {
   const tenant = await deps.store.getTenant(req.tenantId);
   if (!tenant) throw new NotFoundError(`tenant ${req.tenantId}`);
   const out: EnqueuedRun[] = [];
@@ -44,7 +44,7 @@ export async function enqueueSync(deps: { store: SyncStore; queue: Queue }, req:
     });
     if (run.status === 'queued') {
       try {
-        await addPageJob(deps.queue, { tenantId: run.tenantId, runId: run.runId, resource, mode: run.mode, page: 0, url: null });
+        await addPageJob(deps.queues.forTenant(run.tenantId), { tenantId: run.tenantId, runId: run.runId, resource, mode: run.mode, page: 0, url: null });
       } catch (error) {
         // No half-made run: a run this call created but could not queue is closed, not left queued.
         if (created) {

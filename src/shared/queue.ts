@@ -1,11 +1,16 @@
 import { Queue } from 'bullmq';
 import { KEEP_COMPLETED, KEEP_FAILED, PAGE_JOB_ATTEMPTS, type PageJob, SYNC_QUEUE, pageJobId, pageJobSchema } from './jobs.js';
-import { type Redis, keyPrefix } from './redis.js';
+import { shardPrefix } from './queue-shards.js';
+import type { Redis } from './redis.js';
 import { queueTelemetry } from './telemetry/queue-telemetry.js';
 
-/** The sync queue as both sides open it (one Redis hash tag for every key). */
-export function openSyncQueue(connection: Redis, queuePrefix: string): Queue {
-  return new Queue(SYNC_QUEUE, { connection, prefix: keyPrefix(queuePrefix), ...queueTelemetry() });
+/**
+ * One shard of the sync queue as both sides open it (one Redis hash tag for every key of the
+ * shard). Default: the only shard of an unsharded deployment, `{prefix}`. Product code opens every
+ * shard at once through `openSyncQueues` (sharded-queues.ts).
+ */
+export function openSyncQueue(connection: Redis, queuePrefix: string, shard = 0, count = 1): Queue {
+  return new Queue(SYNC_QUEUE, { connection, prefix: shardPrefix(queuePrefix, shard, count), ...queueTelemetry() });
 }
 
 /**

@@ -1,28 +1,27 @@
-import { type Job, Worker } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import type { Config } from '../shared/config.js';
 import { parseKeyring } from '../shared/crypto.js';
-import { SYNC_QUEUE, watchSchedulerId } from '../shared/jobs.js';
+import { watchSchedulerId } from '../shared/jobs.js';
 import type { Logger } from '../shared/logger.js';
 import { createOktaClient } from '../shared/okta/okta-client.js';
 import { createOktaHttp } from '../shared/okta/okta-http.js';
 import { createRedisRateBudget } from '../shared/okta/rate-budget.js';
 import { createTokenService } from '../shared/okta/token-service.js';
-import { addPageJob, openSyncQueue } from '../shared/queue.js';
-import { createRedis, keyPrefix, type Redis } from '../shared/redis.js';
+import { addPageJob } from '../shared/queue.js';
+import { openSyncQueues } from '../shared/sharded-queues.js';
+import { reconcileShardCount } from '../shared/shard-count.js';
+import { createRedis, type Redis } from '../shared/redis.js';
 import { openStore } from '../shared/store/open-store.js';
-import { backoffMs } from './job-outcome.js';
 import { createPageProcessor } from './page-processor.js';
 import { createFanOut } from './fan-out.js';
 import { createFairnessGate } from './fairness-gate.js';
 import { createScheduleProcessor } from './schedule-processor.js';
 import { createPurgeProcessor, ensurePurgeSchedule } from './purge-processor.js';
-import { createRunFinisher, failRun } from './run-finisher.js';
-import { asRunId } from '../shared/ids.js';
+import { createRunFinisher } from './run-finisher.js';
 import { startHealthServer } from './health-server.js';
 import { createMetrics } from '../shared/telemetry/metrics.js';
 import { instrumentJobs } from '../shared/telemetry/job-telemetry.js';
 import { instrumentOktaHttp, instrumentRateBudget, instrumentTokens } from '../shared/telemetry/okta-telemetry.js';
-import { queueTelemetry } from '../shared/telemetry/queue-telemetry.js';
 import { ATTR, SPAN, withLinkedTrace } from '../shared/telemetry/spans.js';
 import { instrumentStore } from '../shared/telemetry/store-telemetry.js';
 import { runStartupChecks } from './startup-checks.js';
@@ -30,21 +29,23 @@ import { runReleasers } from '../shared/releasers.js';
 import { createRunNotifier, notifyingFinishedRuns } from './run-notifier.js';
 import { startWebhookWorker } from './webhook-worker.js';
 import { warnRiskySettings } from '../shared/startup-warnings.js';
-import { clipText } from '../shared/clip-text.js';
-import { jobOwnsRun } from './job-ownership.js';
 import { responseCapFor } from './memory-budget.js';
+import { slotsPerShard, startShardWorker } from './shard-worker.js';
 import { createEventsProcessor } from './watch/events-processor.js';
 import { createPollProcessor, forwardChangeEvents } from './watch/poll-processor.js';
 import { createRefreshProcessor } from './watch/refresh-processor.js';
 
 export interface WorkerOptions {
-  /** Jobs run at once in this process, default `WORKER_CONCURRENCY`. */
+  /** Jobs run at once in this process, default `WORKER_CONCURRENCY` (split over its shards). */
   concurrency?: number;
   logger: Logger;
 }
 
 export interface WorkerHandle {
+  /** The first shard's worker (the only one with one shard). */
   readonly worker: Worker;
+  /** One BullMQ worker per consumed queue shard (`WORKER_SHARDS`, default all). */
+  readonly workers: readonly Worker[];
   /** Port of the /healthz, /readyz, /metrics server; undefined when METRICS_PORT is unset. */
   readonly healthPort: number | undefined;
   /**
@@ -54,12 +55,6 @@ export interface WorkerHandle {
    */
   close(force?: boolean): Promise<void>;
 }
-
-/** Lock settings: a killed worker's job is picked up again within ~15 s. */
-const LOCK_DURATION_MS = 15_000;
-const STALLED_INTERVAL_MS = 5_000;
-/** A page job that stalls (its worker died) is safe to rerun: pages are idempotent. */
-const MAX_STALLED = 10;
 
 /** The worker process's composition root: builds everything it needs and returns its closer. */
 export async function startWorker(config: Config, options: WorkerOptions): Promise<WorkerHandle> {
@@ -88,6 +83,9 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     redis.on('error', redisErrorLogger(logger));
     redisStatus = () => redis.status;
     await runStartupChecks({ redis, store: observedStore, keyring, logger });
+    // Refuses a changed OKTA_SYNC_QUEUE_SHARDS while jobs are pending (exit 2), else records it.
+    const reshard = await reconcileShardCount(redis, config.queuePrefix, config.queueShards);
+    if (reshard.previous !== config.queueShards) logger.warn({ ...reshard, shards: config.queueShards }, 'queue shard count changed');
     // Outgoing webhooks: their own queue and worker; every run this process ends is notified (flow step 7).
     const webhooks = await startWebhookWorker({ config, redis, store: observedStore, keyring, metrics, logger });
     releasers.push(() => webhooks.close());
@@ -101,42 +99,27 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
           return range ? { from: range.afterCursor, to: range.lastCursor } : undefined;
         },
       }), logger);
-    const queue = openSyncQueue(redis, config.queuePrefix);
-    releasers.push(() => queue.close());
-    metrics.watchQueue(queue);
-    const concurrency = options.concurrency ?? config.workerConcurrency;
+    // Every shard of the sync queue: enqueuing goes to the tenant's shard, metrics sum them all.
+    const shards = openSyncQueues(redis, config.queuePrefix, config.queueShards);
+    releasers.push(() => shards.close());
+    metrics.watchQueue(shards);
+    const consumed = config.workerShards ?? shards.queues.map((_, i) => i);
+    const slots = slotsPerShard(options.concurrency ?? config.workerConcurrency, consumed.length);
     // Every slot busy on the largest page the cap lets through still fits the memory budget.
-    const http = instrumentOktaHttp(createOktaHttp({ maxBodyBytes: config.maxResponseBytes ?? responseCapFor(concurrency) }));
+    const http = instrumentOktaHttp(createOktaHttp({ maxBodyBytes: config.maxResponseBytes ?? responseCapFor(slots * consumed.length) }));
     releasers.push(() => http.close());
+    const prefixFor = (tenantId: string) => shards.prefixFor(tenantId);
     const okta = createOktaClient({
       http,
       // Cluster-wide: per (tenant, bucket) windows from Okta's headers, and the tenant's in-flight cap.
-      budget: instrumentRateBudget(createRedisRateBudget(redis, { keyPrefix: keyPrefix(config.queuePrefix), tenantConcurrency: config.tenantConcurrency })),
+      budget: instrumentRateBudget(createRedisRateBudget(redis, { keyPrefix: prefixFor, tenantConcurrency: config.tenantConcurrency })),
       // One token per (tenant, scope set) across the cluster: L1 here, L2 + fetch lock in Redis.
-      tokens: instrumentTokens(createTokenService(http, { shared: { redis, keyring, queuePrefix: config.queuePrefix }, onEvent: metrics.tokenEvent })),
+      tokens: instrumentTokens(createTokenService(http, { shared: { redis, keyring, queuePrefix: config.queuePrefix, prefixFor }, onEvent: metrics.tokenEvent })),
       onRequest: metrics.oktaRequest,
       maxResetAheadMs: config.maxRateWaitSeconds * 1000,
     });
-    const processor = createPageProcessor({
-      store,
-      okta,
-      keyring,
-      domainPolicy: { allowInsecureLoopback: config.allowInsecureLoopback, customDomains: config.customDomains },
-      // Each next page is its own trace, linked to the page that enqueued it.
-      enqueuePage: (job, opts) => withLinkedTrace(SPAN.nextPage, { [ATTR.runId]: job.runId, [ATTR.page]: job.page }, () => addPageJob(queue, job, opts)),
-      fanOut: createFanOut(redis, keyPrefix(config.queuePrefix)),
-      fairness: createFairnessGate(redis, keyPrefix(config.queuePrefix)),
-      finisher: createRunFinisher({ store }),
-      logFirstSyncDays: config.logFirstSyncDays,
-      maxPagesPerRun: config.maxPagesPerRun,
-      maxCursors: Math.min(config.maxCursors, config.tenantConcurrency),
-      rateShare: config.rateShare,
-      // A watched tenant's logs run hands the changes it reads to the refresh mapping (shared cursor).
-      onPolledEvents: async (tenantId, items) => {
-        if (await queue.getJobScheduler(watchSchedulerId(tenantId))) await forwardChangeEvents(queue, tenantId, items);
-      },
-      logger,
-    });
+    const processSchedule = createScheduleProcessor({ store, queues: shards, logger });
+    const processPurge = createPurgeProcessor({ store, retention: config.retention, logger });
     const tenantAccess = {
       store,
       keyring,
@@ -147,62 +130,65 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       metrics,
       logger,
     };
-    // Flow step 8: watch polls → events jobs (also fed by Event Hook deliveries) → refresh jobs.
+    // Flow step 8: watch polls → events jobs (also fed by Event Hook deliveries) → refresh jobs,
+    // each added to its tenant's shard.
     const watchProcessors: Record<string, (job: Job, token?: string) => Promise<void>> = {
-      watch: createPollProcessor({ ...tenantAccess, okta, queue }),
-      events: createEventsProcessor({ queue, metrics, logger }),
+      watch: createPollProcessor({ ...tenantAccess, okta, queues: shards }),
+      events: createEventsProcessor({ queues: shards, metrics, logger }),
       refresh: createRefreshProcessor({ ...tenantAccess, okta }),
     };
-    const processSchedule = createScheduleProcessor({ store, queue, logger });
-    const processPurge = createPurgeProcessor({ store, retention: config.retention, logger });
-    const dispatch = instrumentJobs(
-      (job: Job, token?: string) =>
-        job.name === 'schedule'
-          ? processSchedule(job)
-          : job.name === 'purge'
-            ? processPurge(job)
-            : (watchProcessors[job.name] ?? processor)(job, token),
-      metrics,
-    );
-    const worker = new Worker(SYNC_QUEUE, dispatch, {
-      connection: redis,
-      prefix: keyPrefix(config.queuePrefix),
-      concurrency,
-      lockDuration: LOCK_DURATION_MS,
-      stalledInterval: STALLED_INTERVAL_MS,
-      maxStalledCount: MAX_STALLED,
-      settings: { backoffStrategy: (attemptsMade: number) => backoffMs(attemptsMade) },
-      ...queueTelemetry(),
-    });
-    // A job that failed outside the processor's control (stalled too often) still ends its run.
-    worker.on('failed', (job) => {
-      const { runId, tenantId, resource } = (job?.data ?? {}) as { runId?: unknown; tenantId?: unknown; resource?: unknown };
-      if (typeof runId !== 'string' || typeof tenantId !== 'string' || typeof resource !== 'string') return;
-      // 'failed' also fires for attempts that will be retried: only a job that stays failed ends the run.
-      void (async () => {
-        if (!job || (await job.getState()) !== 'failed') return;
-        const run = await store.getRun(asRunId(runId));
-        // A refused job (another tenant's run) must not end that run either.
-        if (run && jobOwnsRun({ tenantId, resource }, run)) {
-          await failRun(store, run, { code: 'job_failed', message: clipText(job.failedReason ?? 'job failed') });
-        }
-      })().catch((err: Error) => logger.warn({ err: { message: err.message } }, 'could not record a failed job'));
-    });
-    worker.on('error', (err) => logger.error({ err: { message: clipText(err.message) } }, 'worker error'));
-    releasers.push(() => worker.close());
-    await worker.waitUntilReady();
-    await ensurePurgeSchedule(queue);
+    const workers: Worker[] = [];
+    for (const shard of consumed) {
+      // Fan-out and fairness state of a run sit in the slot of the shard its jobs run in.
+      const processor = createPageProcessor({
+        store,
+        okta,
+        keyring,
+        domainPolicy: { allowInsecureLoopback: config.allowInsecureLoopback, customDomains: config.customDomains },
+        // Each next page is its own trace, linked to the page that enqueued it.
+        enqueuePage: (job, opts) =>
+          withLinkedTrace(SPAN.nextPage, { [ATTR.runId]: job.runId, [ATTR.page]: job.page }, () => addPageJob(shards.forTenant(job.tenantId), job, opts)),
+        fanOut: createFanOut(redis, shards.prefixOf(shard)),
+        fairness: createFairnessGate(redis, shards.prefixOf(shard)),
+        finisher: createRunFinisher({ store }),
+        logFirstSyncDays: config.logFirstSyncDays,
+        maxPagesPerRun: config.maxPagesPerRun,
+        maxCursors: Math.min(config.maxCursors, config.tenantConcurrency),
+        rateShare: config.rateShare,
+        // A watched tenant's logs run hands the changes it reads to the refresh mapping (shared cursor).
+        onPolledEvents: async (tenantId, items) => {
+          if (await shards.forTenant(tenantId).getJobScheduler(watchSchedulerId(tenantId))) await forwardChangeEvents(shards, tenantId, items);
+        },
+        logger,
+      });
+      const dispatch = instrumentJobs(
+        (job: Job, token?: string) =>
+          job.name === 'schedule'
+            ? processSchedule(job)
+            : job.name === 'purge'
+              ? processPurge(job)
+              : (watchProcessors[job.name] ?? processor)(job, token),
+        metrics,
+      );
+      const worker = startShardWorker({ redis, prefix: shards.prefixOf(shard), concurrency: slots, dispatch, store, logger });
+      workers.push(worker);
+      releasers.push(() => worker.close());
+    }
+    await Promise.all(workers.map((w) => w.waitUntilReady()));
+    // The one purge scheduler lives in shard 0 (any worker may upsert it: the id keeps it one).
+    await ensurePurgeSchedule(shards.queue(0));
     phase = 'ready';
-    logger.info({ concurrency: worker.opts.concurrency, healthPort: health?.port }, 'worker ready');
+    logger.info({ concurrency: slots * workers.length, shards: consumed, healthPort: health?.port }, 'worker ready');
     let closing: Promise<void> | undefined;
     return {
-      worker,
+      worker: workers[0] as Worker,
+      workers,
       healthPort: health?.port,
       close: (force = false) => {
         // Readiness goes false before anything else, so the orchestrator stops counting on us.
         phase = 'draining';
         closing ??= (async () => {
-          if (force) await worker.close(true);
+          if (force) await Promise.all(workers.map((w) => w.close(true)));
           await runReleasers(releasers);
         })();
         return closing;

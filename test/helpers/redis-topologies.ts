@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { answers, freePort } from '../../src/cli/private-redis.js';
-import { waitFor } from './processes.js';
+import { waitFor } from './wait-for.js';
 
 /**
  * Real Redis topologies for the distributed-Redis e2e tests (issue 18): a Redis Cluster of N
@@ -63,6 +63,8 @@ export interface RedisClusterFixture {
   masters: RedisNodeProcess[];
   /** `DBSIZE` of each master, in start order. */
   dbsizes(): Promise<number[]>;
+  /** Index (start order) of the master that serves `key`'s slot (CLUSTER KEYSLOT + CLUSTER SLOTS). */
+  masterOf(key: string): Promise<number>;
   /** SIGKILLs master i, waits `downMs`, starts it again on its port and dir (AOF replays), waits for `cluster_state:ok`. */
   restartMaster(i: number, downMs: number): Promise<void>;
   stop(): Promise<void>;
@@ -101,6 +103,13 @@ export async function startRedisCluster(masters = 3, options: { aof?: boolean } 
     nodesVar: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
     masters: nodes,
     dbsizes: () => Promise.all(nodes.map((n) => direct(n.port, (c) => c.dbsize()))),
+    masterOf: (key) =>
+      direct(nodes[0]?.port ?? 0, async (c) => {
+        const slot = (await c.cluster('KEYSLOT', key)) as number;
+        const ranges = await c.cluster('SLOTS');
+        const owner = ranges.find(([from, to]) => slot >= from && slot <= to)?.[2]?.[1];
+        return nodes.findIndex((n) => n.port === owner);
+      }),
     restartMaster: async (i, downMs) => {
       const node = nodes[i];
       const args = argsOf[i];

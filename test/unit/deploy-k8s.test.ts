@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../src/shared/config.js';
 import { QUEUE_STATES } from '../../src/shared/telemetry/metrics.js';
 
 /**
@@ -42,6 +43,17 @@ describe('deploy/k8s', () => {
     const metrics = readFileSync(new URL('../../src/shared/telemetry/metrics.ts', import.meta.url), 'utf8');
     expect(metrics).toContain("name: 'okta_sync_queue_jobs'");
     expect(rules).toContain('okta_sync_queue_jobs{');
+  });
+
+  it('shares one OKTA_SYNC_QUEUE_SHARDS between api and workers, a value the config accepts, and documents every key', () => {
+    const shards = /OKTA_SYNC_QUEUE_SHARDS:\s*"([^"]*)"/.exec(configmap)?.[1];
+    expect(shards).toBeDefined();
+    expect(readConfig({ OKTA_SYNC_QUEUE_SHARDS: shards }).queueShards).toBe(Number(shards));
+    for (const name of ['worker-deployment.yaml', 'api-deployment.yaml']) expect(read(name)).toMatch(/configMapRef:\s*\n\s*name: okta-sync/);
+    // Not per Deployment: a worker and an api with different counts would route tenants apart.
+    expect(read('api-deployment.yaml')).not.toMatch(/^\s*- name: OKTA_SYNC_QUEUE_SHARDS/m);
+    const example = readFileSync(new URL('../../config/.env.example', import.meta.url), 'utf8');
+    for (const key of [...configmap.matchAll(/^ {2}([A-Z_]+):/gm)].map((m) => m[1])) expect(example, key).toMatch(new RegExp(`^${key}=`, 'm'));
   });
 
   it('runs every container as non-root without privilege escalation', () => {

@@ -1,4 +1,3 @@
-import type { Queue } from 'bullmq';
 import type { Config } from '../../shared/config.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import type { Keyring } from '../../shared/crypto.js';
@@ -6,6 +5,7 @@ import type { Logger } from '../../shared/logger.js';
 import type { DomainPolicy } from '../../shared/okta/okta-domain.js';
 import type { OktaHttp } from '../../shared/okta/okta-http.js';
 import type { Redis } from '../../shared/redis.js';
+import type { ShardedQueues } from '../../shared/sharded-queues.js';
 import type { SyncStore } from '../../shared/store/sync-store.js';
 import type { HookMetrics } from '../../shared/telemetry/hook-metrics.js';
 import type { TenantConnected } from '../connect/connect-submit.js';
@@ -14,8 +14,8 @@ import type { TenantConnected } from '../connect/connect-submit.js';
 export interface ApiDeps {
   config: Config;
   store: SyncStore;
-  /** The sync queue (page and schedule jobs). */
-  queue: Queue;
+  /** The sync queue's shards (page and schedule jobs): a tenant's go to `queues.forTenant(id)`. */
+  queues: ShardedQueues;
   /** The Redis connection the queue uses: idempotency records and tenant key cleanup. */
   redis: Redis;
   keyring: Keyring;

@@ -114,7 +114,12 @@ function bullBoard(deps: ApiDeps) {
   serverAdapter.setBasePath('/admin/queues');
   const readOnly = !deps.config.adminWrite;
   createBullBoard({
-    queues: [new BullMQAdapter(deps.queue, { readOnlyMode: readOnly })],
+    // One entry per queue shard: `sync` unsharded, else `shard0-sync` … (display "sync (shard 0)").
+    queues: deps.queues.queues.map((queue, i) =>
+      deps.queues.count === 1
+        ? new BullMQAdapter(queue, { readOnlyMode: readOnly })
+        : new BullMQAdapter(queue, { readOnlyMode: readOnly, prefix: `shard${i}-`, displayName: `${queue.name} (shard ${i})` }),
+    ),
     serverAdapter,
     options: { uiConfig: { boardTitle: 'okta-sync' } },
   });

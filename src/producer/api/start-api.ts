@@ -6,7 +6,8 @@ import { parseKeyring } from '../../shared/crypto.js';
 import { asTenantId } from '../../shared/ids.js';
 import { createLogger, type Logger } from '../../shared/logger.js';
 import { createOktaHttp } from '../../shared/okta/okta-http.js';
-import { openSyncQueue } from '../../shared/queue.js';
+import { openSyncQueues } from '../../shared/sharded-queues.js';
+import { reconcileShardCount } from '../../shared/shard-count.js';
 import { closeRedisConnection, createRedis, evictionPolicyProblem, logRedisErrors } from '../../shared/redis.js';
 import { warnRiskySettings } from '../../shared/startup-warnings.js';
 import { openStore } from '../../shared/store/open-store.js';
@@ -27,6 +28,11 @@ export interface StartApiOptions {
   host?: string;
   /** Default: a pino JSON logger on stdout named `api` at LOG_LEVEL. */
   logger?: Logger;
+  /**
+   * Called when the check made once Redis answers fails: OKTA_SYNC_QUEUE_SHARDS changed while jobs
+   * are pending (a `ConfigError`). The CLI exits 2; default: logged, /readyz stays 503.
+   */
+  onFatal?: (error: unknown) => void;
 }
 
 export interface ApiHandle {
@@ -56,24 +62,35 @@ export async function startApi(config: Config, options: StartApiOptions = {}): P
     const redis = createRedis(config.redis);
     releasers.push(() => closeRedisConnection(redis));
     logRedisErrors(redis, logger);
+    // Not ready (503) until the shard count is checked: no job is added under a count still refused.
+    let shardsChecked = false;
     redis.once('ready', () => {
       void evictionPolicyProblem(redis).then((policy) => {
         if (policy) logger.warn({ policy }, 'Redis maxmemory-policy is not noeviction: BullMQ may lose jobs');
       });
+      reconcileShardCount(redis, config.queuePrefix, config.queueShards).then(
+        () => {
+          shardsChecked = true;
+        },
+        (error: unknown) => {
+          logger.error({ err: { message: (error as Error).message } }, 'queue shard check failed');
+          options.onFatal?.(error);
+        },
+      );
     });
-    const queue = openSyncQueue(redis, config.queuePrefix);
-    queue.on('error', () => undefined); // logged once per 10 s by logRedisErrors
-    releasers.push(() => queue.close());
+    const queues = openSyncQueues(redis, config.queuePrefix, config.queueShards);
+    for (const queue of queues.queues) queue.on('error', () => undefined); // logged once per 10 s by logRedisErrors
+    releasers.push(() => queues.close());
     const webhookQueue = openWebhookQueue(redis, config.queuePrefix);
     webhookQueue.on('error', () => undefined); // logged once per 10 s by logRedisErrors
     releasers.push(() => webhookQueue.close());
-    const metrics = createMetrics({ queue });
+    const metrics = createMetrics({ queue: queues });
     const oktaHttp = instrumentOktaHttp(createOktaHttp({ headersTimeoutMs: 15_000, bodyTimeoutMs: 15_000 }));
     releasers.push(() => oktaHttp.close());
     const deps: ApiDeps = {
       config,
       store,
-      queue,
+      queues,
       redis,
       keyring,
       logger,
@@ -83,7 +100,7 @@ export async function startApi(config: Config, options: StartApiOptions = {}): P
       onTenantConnected: createTenantConnectedNotifier({ store, queue: webhookQueue }),
       ready: async () => {
         await withTimeout(Promise.all([redis.ping(), store.getTenant(asTenantId('readyz-probe'))]), PING_TIMEOUT_MS);
-        return true;
+        return shardsChecked;
       },
     };
     const app = buildApi(deps);

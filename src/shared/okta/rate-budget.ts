@@ -16,8 +16,11 @@ import { ACQUIRE_SCRIPT, RELEASE_SCRIPT } from './rate-budget.lua.js';
 
 /** Settings of the Redis rate budget; defaults in one block. */
 export interface RedisRateBudgetOptions {
-  /** The hash-tagged key prefix, `keyPrefix(QUEUE_PREFIX)`: every key starts with it. Required. */
-  keyPrefix: string;
+  /**
+   * The hash-tagged key prefix every key starts with: `keyPrefix(QUEUE_PREFIX)`, or per tenant its
+   * queue shard's (`ShardedQueues.prefixFor`), so one script's keys share one slot. Required.
+   */
+  keyPrefix: string | ((tenantId: string) => string);
   /** Requests in flight per tenant across the cluster (`OKTA_SYNC_TENANT_CONCURRENCY`). Default 10. */
   tenantConcurrency?: number;
   /** A lease not released by then is dropped (its worker died). Default 65000 ms: longer than any request lives (okta-http's 60 s). */
@@ -67,7 +70,7 @@ export function createRedisRateBudget(redis: Redis, options: RedisRateBudgetOpti
   const releaseScript = new LuaScript(RELEASE_SCRIPT);
   return {
     async acquire(tenantId, bucket, share) {
-      const keys = rateBudgetKeys(o.keyPrefix, tenantId, bucket);
+      const keys = rateBudgetKeys(typeof o.keyPrefix === 'string' ? o.keyPrefix : o.keyPrefix(tenantId), tenantId, bucket);
       const lease = randomBytes(9).toString('base64url');
       const reply = (await acquireScript.run(redis, keys, [share, o.tenantConcurrency, lease, o.leaseTtlMs, o.stateTtlMs, o.probeTtlMs])) as [number, string?, number?];
       const now = Date.now();

@@ -76,8 +76,8 @@ type Got = { token: AccessToken; fetched: boolean };
 /**
  * Tokens per (tenant, sorted scope set), DESIGN.md flow step 3:
  * - L1: a Map per process; concurrent misses share one promise (single flight).
- * - L2: `{prefix}:token:<tenantId>:<sorted scopes>` in Redis, AES-GCM under the credentials keyring
- *   (AAD binds tenant, origin, client, scopes), TTL = expiry − skew; readers take the expiry from
+ * - L2: `{prefix}:token:<tenantId>:<sorted scopes>` in Redis (`{prefix}`: the tenant's queue shard's
+ *   tag), AES-GCM under the credentials keyring (AAD binds tenant, origin, client, scopes), TTL = expiry − skew; readers take the expiry from
  *   the key's PTTL, so workers need not agree on the time. `…:lock` and `…:failed` sit beside it,
  *   the tenant's DPoP nonce at `{prefix}:token:<tenantId>:#dpop-nonce` and the API's (resource
  *   server's) at `…:#dpop-api-nonce|<origin>` (all purged with the tenant).

@@ -15,6 +15,11 @@ export interface SharedTokenCacheOptions {
   keyring: Keyring;
   /** `QUEUE_PREFIX`: every key lives under `{prefix}:token:<tenantId>:` (purged with the tenant). */
   queuePrefix: string;
+  /**
+   * The hash-tagged prefix of a tenant's queue shard (`ShardedQueues.prefixFor`), so its token,
+   * lock and nonces sit in its shard's slot. Default `{queuePrefix}` (one shard).
+   */
+  prefixFor?: (tenantId: TenantId) => string;
 }
 
 /** The Redis keys of one (tenant, scope set). Scopes never contain ':' so the suffixes cannot collide. */
@@ -27,19 +32,20 @@ export interface TokenKeys {
   failed: string;
 }
 
-export function tokenKeys(queuePrefix: string, tenantId: TenantId, scope: string): TokenKeys {
-  const base = `${keyPrefix(queuePrefix)}:token:${tenantId}:${scope}`;
+/** Keys under the one-shard prefix `{queuePrefix}`; `tagged` = another shard's hash-tagged prefix. */
+export function tokenKeys(queuePrefix: string, tenantId: TenantId, scope: string, tagged = keyPrefix(queuePrefix)): TokenKeys {
+  const base = `${tagged}:token:${tenantId}:${scope}`;
   return { token: base, lock: `${base}:lock`, failed: `${base}:failed` };
 }
 
 /** The tenant's DPoP nonce (public: the org sends it to anyone). */
-export function nonceKey(queuePrefix: string, tenantId: TenantId): string {
-  return `${keyPrefix(queuePrefix)}:token:${tenantId}:#dpop-nonce`;
+export function nonceKey(queuePrefix: string, tenantId: TenantId, tagged = keyPrefix(queuePrefix)): string {
+  return `${tagged}:token:${tenantId}:#dpop-nonce`;
 }
 
 /** The resource server's DPoP nonce for one origin (API calls; not the token endpoint's). */
-export function apiNonceKey(queuePrefix: string, tenantId: TenantId, origin: string): string {
-  return `${keyPrefix(queuePrefix)}:token:${tenantId}:#dpop-api-nonce|${origin}`;
+export function apiNonceKey(queuePrefix: string, tenantId: TenantId, origin: string, tagged = keyPrefix(queuePrefix)): string {
+  return `${tagged}:token:${tenantId}:#dpop-api-nonce|${origin}`;
 }
 
 /**
@@ -95,11 +101,15 @@ export class SharedTokenCache {
   constructor(private readonly o: SharedTokenCacheOptions, private readonly timing: TokenTiming) {}
 
   keys(tenantId: TenantId, scope: string): TokenKeys {
-    return tokenKeys(this.o.queuePrefix, tenantId, scope);
+    return tokenKeys(this.o.queuePrefix, tenantId, scope, this.tagged(tenantId));
   }
 
   get redis(): Redis {
     return this.o.redis;
+  }
+
+  private tagged(tenantId: TenantId): string {
+    return this.o.prefixFor ? this.o.prefixFor(tenantId) : keyPrefix(this.o.queuePrefix);
   }
 
   async read(creds: OktaCredentials, scope: string): Promise<SharedRead> {
@@ -145,19 +155,19 @@ export class SharedTokenCache {
   }
 
   async readNonce(tenantId: TenantId): Promise<string | undefined> {
-    return (await this.o.redis.get(nonceKey(this.o.queuePrefix, tenantId))) ?? undefined;
+    return (await this.o.redis.get(nonceKey(this.o.queuePrefix, tenantId, this.tagged(tenantId)))) ?? undefined;
   }
 
   async writeNonce(tenantId: TenantId, nonce: string, ttlMs: number): Promise<void> {
-    await this.o.redis.set(nonceKey(this.o.queuePrefix, tenantId), nonce, 'PX', ttlMs);
+    await this.o.redis.set(nonceKey(this.o.queuePrefix, tenantId, this.tagged(tenantId)), nonce, 'PX', ttlMs);
   }
 
   async readApiNonce(tenantId: TenantId, origin: string): Promise<string | undefined> {
-    return (await this.o.redis.get(apiNonceKey(this.o.queuePrefix, tenantId, origin))) ?? undefined;
+    return (await this.o.redis.get(apiNonceKey(this.o.queuePrefix, tenantId, origin, this.tagged(tenantId)))) ?? undefined;
   }
 
   async writeApiNonce(tenantId: TenantId, origin: string, nonce: string, ttlMs: number): Promise<void> {
-    await this.o.redis.set(apiNonceKey(this.o.queuePrefix, tenantId, origin), nonce, 'PX', ttlMs);
+    await this.o.redis.set(apiNonceKey(this.o.queuePrefix, tenantId, origin, this.tagged(tenantId)), nonce, 'PX', ttlMs);
   }
 
   /** A value written for other credentials, under a retired key, or of the wrong kind reads as a miss. */

@@ -209,7 +209,7 @@ function defineWatchInstruments(registers: Registry[]) {
 function queueDepth(registry: Registry, queue: QueueCounts, timeoutMs: number): void {
   new Gauge({
     name: 'okta_sync_queue_jobs',
-    help: 'Jobs in the sync queue by state, read on scrape (same value from every process)',
+    help: 'Jobs in the sync queue by state, summed over its shards, read on scrape (same value from every process)',
     labelNames: ['state'],
     registers: [registry],
     async collect() {

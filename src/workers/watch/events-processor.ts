@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { Job, Queue } from 'bullmq';
+import type { Job } from 'bullmq';
 import { KEEP_FAILED, PAGE_JOB_ATTEMPTS, parseJob, refreshJobSchema } from '../../shared/jobs.js';
 import type { Logger } from '../../shared/logger.js';
+import type { TenantQueues } from '../../shared/sharded-queues.js';
 import { refreshesFor } from './event-refreshes.js';
 
 /** What an events job needs from the worker. */
 export interface EventsProcessorDeps {
-  queue: Queue;
+  /** Refresh jobs go to the tenant's queue shard. */
+  queues: TenantQueues;
   metrics: { watchEventsRead(tenantId: string, source: string, count: number): void };
   logger: Logger;
 }
@@ -28,7 +30,7 @@ export function createEventsProcessor(deps: EventsProcessorDeps) {
     for (const refresh of refreshes) {
       const payload = refreshJobSchema.parse({ tenantId: data.tenantId, ...refresh });
       const digest = createHash('sha256').update(String(job.id)).update('\0').update(refresh.kind).update('\0').update(refresh.id).digest('hex');
-      await deps.queue.add('refresh', payload, {
+      await deps.queues.forTenant(data.tenantId).add('refresh', payload, {
         jobId: `refresh.${data.tenantId}.${digest.slice(0, 32)}`,
         attempts: PAGE_JOB_ATTEMPTS,
         backoff: { type: 'jitter' },

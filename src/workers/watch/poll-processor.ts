@@ -1,4 +1,4 @@
-import type { Job, Queue } from 'bullmq';
+import type { Job } from 'bullmq';
 import { clipText } from '../../shared/clip-text.js';
 import { changeEventOf } from '../../shared/change-event-of.js';
 import type { Keyring } from '../../shared/crypto.js';
@@ -12,6 +12,7 @@ import type { DomainPolicy } from '../../shared/okta/okta-domain.js';
 import { isOktaError } from '../../shared/okta/okta-errors.js';
 import { releaseLock, tryLock } from '../../shared/okta/redis-lock.js';
 import type { Redis } from '../../shared/redis.js';
+import type { TenantQueues } from '../../shared/sharded-queues.js';
 import { RESOURCE_SCOPE } from '../../shared/resources.js';
 import { ACTIVE_RUN_STATUSES, type SyncStore } from '../../shared/store/sync-store.js';
 import { recordPoll, watchStatusKey } from '../../shared/watch-status.js';
@@ -36,7 +37,8 @@ export const POLL_POLICY = {
 export interface PollProcessorDeps {
   store: SyncStore;
   okta: OktaClient;
-  queue: Queue;
+  /** Where the events jobs go: the tenant's queue shard. */
+  queues: TenantQueues;
   redis: Redis;
   queuePrefix: string;
   keyring: Keyring;
@@ -106,7 +108,7 @@ async function poll(deps: PollProcessorDeps, tenantId: TenantId, share: number, 
 }
 
 /** A page of the log: stored like a logs run's page, its change events queued for refreshes. */
-export async function storeEvents(deps: Pick<PollProcessorDeps, 'store' | 'queue' | 'metrics'>, tenantId: TenantId, items: unknown[]): Promise<void> {
+export async function storeEvents(deps: Pick<PollProcessorDeps, 'store' | 'queues' | 'metrics'>, tenantId: TenantId, items: unknown[]): Promise<void> {
   if (items.length === 0) return;
   const at = new Date();
   await deps.store.commitPage({ tenantId, runId: watchRunId(tenantId), type: 'log_event', pageKey: 'poll', objects: logsSync.toObjects(items), at: at.toISOString() });
@@ -114,16 +116,16 @@ export async function storeEvents(deps: Pick<PollProcessorDeps, 'store' | 'queue
     const published = Date.parse(String((item as { published?: unknown } | null)?.published));
     if (Number.isFinite(published)) deps.metrics.watchLag('log_event', (at.getTime() - published) / 1_000);
   }
-  await forwardChangeEvents(deps.queue, tenantId, items);
+  await forwardChangeEvents(deps.queues, tenantId, items);
 }
 
 /** Queues the events of `items` that name a change (an `events` job with source `watch`). */
-export async function forwardChangeEvents(queue: Queue, tenantId: string, items: unknown[]): Promise<number> {
+export async function forwardChangeEvents(queues: TenantQueues, tenantId: string, items: unknown[]): Promise<number> {
   const changes = items.flatMap((item) => {
     const event = changeEventOf(item);
     return event && isRefreshEvent(event.eventType) ? [event] : [];
   });
-  return changes.length === 0 ? 0 : enqueueEvents(queue, tenantId, 'watch', changes);
+  return changes.length === 0 ? 0 : enqueueEvents(queues, tenantId, 'watch', changes);
 }
 
 async function logsRunActive(store: SyncStore, tenantId: TenantId): Promise<boolean> {

@@ -5,7 +5,7 @@ import { type Config, readConfig } from '../../../src/shared/config.js';
 import { type Keyring, parseKeyring } from '../../../src/shared/crypto.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { createOktaHttp, type OktaHttp } from '../../../src/shared/okta/okta-http.js';
-import { openSyncQueue } from '../../../src/shared/queue.js';
+import { openSyncQueues, type ShardedQueues } from '../../../src/shared/sharded-queues.js';
 import { createRedis, keyPrefix, type Redis } from '../../../src/shared/redis.js';
 import { openStore } from '../../../src/shared/store/open-store.js';
 import type { SyncStore } from '../../../src/shared/store/sync-store.js';
@@ -24,7 +24,9 @@ export interface ApiHarness {
   config: Config;
   app: FastifyInstance;
   store: SyncStore;
+  /** Shard 0's queue: the only one unless the test sets OKTA_SYNC_QUEUE_SHARDS. */
   queue: Queue;
+  queues: ShardedQueues;
   redis: Redis;
   keyring: Keyring;
   /** Every log line the API wrote (pino JSON, debug level and up). */
@@ -53,13 +55,14 @@ export async function startHarness(
   const logger = createLogger({ level: 'debug', name: 'api', destination });
   const store = await openStore(config.storeUrl);
   const redis = createRedis(config.redisUrl);
-  const queue = openSyncQueue(redis, config.queuePrefix);
+  const queues = openSyncQueues(redis, config.queuePrefix, config.queueShards);
+  const queue = queues.queue(0);
   const keyring = parseKeyring(config.encryptionKeys);
   const oktaHttp = options.oktaHttp ?? createOktaHttp();
   const app = buildApi({
     config,
     store,
-    queue,
+    queues,
     redis,
     keyring,
     logger,
@@ -78,6 +81,7 @@ export async function startHarness(
     app,
     store,
     queue,
+    queues,
     redis,
     keyring,
     logs,
@@ -92,8 +96,9 @@ export async function startHarness(
     },
     async close() {
       await app.close();
-      await queue.close();
+      await queues.close();
       await deleteByPattern(redis, `${keyPrefix(config.queuePrefix)}:*`);
+      await deleteByPattern(redis, `{${config.queuePrefix}-[0-9]*}:*`);
       await redis.quit();
       await oktaHttp.close();
       await store.close();

@@ -28,14 +28,14 @@ describe('enqueueSync when the queue refuses the first job', () => {
     await broken.waitUntilReady();
     await broken.close();
     redis.disconnect();
-    await expect(enqueueSync({ store: h.store, queue: broken }, { tenantId, resources: ['users'], mode: 'full' })).rejects.toThrow();
+    await expect(enqueueSync({ store: h.store, queues: { forTenant: () => broken } }, { tenantId, resources: ['users'], mode: 'full' })).rejects.toThrow();
     const [run] = await h.store.listRuns({ tenantId, limit: 10 });
     expect(run).toMatchObject({ status: 'failed', error: { code: 'enqueue_failed' } });
     expect(await h.queue.getJobCounts('waiting', 'prioritized')).toEqual({ waiting: 0, prioritized: 0 });
   });
 
   it('so the next request starts a new run that is really queued', async () => {
-    const [next] = await enqueueSync({ store: h.store, queue: h.queue }, { tenantId, resources: ['users'], mode: 'full' });
+    const [next] = await enqueueSync({ store: h.store, queues: { forTenant: () => h.queue } }, { tenantId, resources: ['users'], mode: 'full' });
     expect(next).toMatchObject({ created: true, status: 'queued' });
     expect(await h.queue.getJobCounts('waiting')).toEqual({ waiting: 1 });
   });

@@ -6,7 +6,6 @@ import { asTenantId, TENANT_ID_PATTERN, type TenantId } from '../../../shared/id
 import { changeEventOf } from '../../../shared/change-event-of.js';
 import type { ChangeEvent } from '../../../shared/jobs.js';
 import { isHookEventType } from '../../../shared/okta/event-hook-types.js';
-import { keyPrefix } from '../../../shared/redis.js';
 import { NO_HOOK_METRICS } from '../../../shared/telemetry/hook-metrics.js';
 import { eventHookSecretContext, HOOK_AUTH_HEADER, secretMatches } from '../../event-hooks/event-hook-secret.js';
 import type { ApiDeps } from '../api-deps.js';
@@ -137,7 +136,7 @@ async function receive(deps: ApiDeps, tenantId: TenantId, request: FastifyReques
   const fresh = await firstSightings(deps, tenantId, valid);
   if (fresh.length > 0) {
     try {
-      await enqueueEvents(deps.queue, tenantId, 'hook', fresh);
+      await enqueueEvents(deps.queues, tenantId, 'hook', fresh);
     } catch (error) {
       // Forget them again, so Okta's retry of this failed (5xx) delivery is not taken for a duplicate.
       await forget(deps, tenantId, fresh).catch(() => undefined);
@@ -154,7 +153,7 @@ async function receive(deps: ApiDeps, tenantId: TenantId, request: FastifyReques
   return { received: data.events.length, queued: fresh.length, duplicates, ignored: ignored + invalid };
 }
 
-const seenKey = (deps: ApiDeps, tenantId: TenantId, uuid: string) => `${keyPrefix(deps.config.queuePrefix)}:hook-seen:${tenantId}:${uuid}`;
+const seenKey = (deps: ApiDeps, tenantId: TenantId, uuid: string) => `${deps.queues.prefixFor(tenantId)}:hook-seen:${tenantId}:${uuid}`;
 
 /** The events whose uuid this call is the first to record (one `SET NX EX` each, in one pipeline). */
 async function firstSightings(deps: ApiDeps, tenantId: TenantId, events: readonly ChangeEvent[]): Promise<ChangeEvent[]> {

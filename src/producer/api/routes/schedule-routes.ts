@@ -27,7 +27,7 @@ export function scheduleRoutes(app: FastifyInstance, deps: ApiDeps): void {
     handler: async ({ params, body }) => {
       const tenantId = await requireTenant(params.tenantId);
       const changes = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)) as Partial<Record<Resource, ScheduleChange>>;
-      const schedules = await applySchedules(deps.queue, tenantId, changes);
+      const schedules = await applySchedules(deps.queues.forTenant(tenantId), tenantId, changes);
       deps.logger.info({ tenantId, changed: Object.keys(changes) }, 'schedules updated');
       return { schedules };
     },
@@ -40,6 +40,9 @@ export function scheduleRoutes(app: FastifyInstance, deps: ApiDeps): void {
     tags,
     params: tenantIdParams,
     responses: { 200: { description: 'schedules by resource', schema: scheduleView }, ...errors },
-    handler: async ({ params }) => ({ schedules: await listSchedules(deps.queue, await requireTenant(params.tenantId)) }),
+    handler: async ({ params }) => {
+      const tenantId = await requireTenant(params.tenantId);
+      return { schedules: await listSchedules(deps.queues.forTenant(tenantId), tenantId) };
+    },
   });
 }

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { enqueueSync } from '../../../shared/enqueue-sync.js';
 import { NotFoundError } from '../../../shared/errors.js';
 import { asRunId, asTenantId, type TenantId } from '../../../shared/ids.js';
-import { keyPrefix } from '../../../shared/redis.js';
 import type { Resource } from '../../../shared/resources.js';
 import type { SyncMode } from '../../../shared/store/sync-store.js';
 import { fingerprint, idempotent } from '../../idempotency.js';
@@ -34,7 +33,7 @@ export function syncRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const { 'idempotency-key': key } = idempotencyHeaders.parse({ 'idempotency-key': request.headers['idempotency-key'] });
       const start = () => startRuns(deps, tenantId, body.resources, body.mode);
       if (key === undefined) return reply.code(202).send({ runs: await start() });
-      const idemKey = `${keyPrefix(deps.config.queuePrefix)}:idem:${tenantId}:${key}`;
+      const idemKey = `${deps.queues.prefixFor(tenantId)}:idem:${tenantId}:${key}`;
       const fp = fingerprint({ resources: [...new Set(body.resources)].sort(), mode: body.mode });
       const { value, replayed } = await idempotent(deps.redis, idemKey, fp, start);
       if (replayed) reply.header('idempotent-replayed', 'true');
@@ -89,7 +88,7 @@ async function startRuns(deps: ApiDeps, tenantId: TenantId, resources: readonly 
   if (tenant.status !== 'active') {
     throw new HttpError(409, 'tenant_not_active', `tenant ${tenantId} is ${tenant.status}: update its credentials (PUT) or verify it first`);
   }
-  const runs = await enqueueSync({ store: deps.store, queue: deps.queue }, { tenantId, resources, mode });
+  const runs = await enqueueSync({ store: deps.store, queues: deps.queues }, { tenantId, resources, mode });
   deps.logger.info({ tenantId, runs: runs.map((r) => ({ resource: r.resource, runId: r.runId, created: r.created })) }, 'sync requested');
   return runs;
 }

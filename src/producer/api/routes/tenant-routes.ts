@@ -53,7 +53,7 @@ export function tenantRoutes(app: FastifyInstance, deps: ApiDeps): void {
     handler: async ({ params }) => {
       const tenant = await deps.store.getTenant(asTenantId(params.tenantId));
       if (!tenant) throw new NotFoundError(`tenant ${params.tenantId}`);
-      const watch = await readWatch({ queue: deps.queue, redis: deps.redis, queuePrefix: deps.config.queuePrefix }, tenant.tenantId);
+      const watch = await readWatch({ queues: deps.queues, redis: deps.redis, queuePrefix: deps.config.queuePrefix }, tenant.tenantId);
       return { ...publicTenant(tenant), watch, eventHook: eventHookView(await deps.store.getEventHook(tenant.tenantId)) };
     },
   });
@@ -68,7 +68,7 @@ export function tenantRoutes(app: FastifyInstance, deps: ApiDeps): void {
     responses: { 204: { description: 'removed' }, ...errors },
     handler: async ({ params, query, reply }) => {
       await removeTenant(
-        { store: deps.store, queue: deps.queue, redis: deps.redis, queuePrefix: deps.config.queuePrefix, logger: deps.logger },
+        { store: deps.store, queues: deps.queues, redis: deps.redis, logger: deps.logger },
         asTenantId(params.tenantId),
         { purgeData: query.purgeData === 'true' },
       );

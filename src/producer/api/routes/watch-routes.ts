@@ -14,7 +14,7 @@ const errors = {
 
 /** `PUT|GET /v1/tenants/{id}/watch`: the near-real-time System Log watch (flow step 8). */
 export function watchRoutes(app: FastifyInstance, deps: ApiDeps): void {
-  const watchDeps = { queue: deps.queue, redis: deps.redis, queuePrefix: deps.config.queuePrefix };
+  const watchDeps = { queues: deps.queues, redis: deps.redis, queuePrefix: deps.config.queuePrefix };
 
   addZodRoute(app, {
     method: 'PUT',

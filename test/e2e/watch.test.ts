@@ -21,6 +21,8 @@ let sim: OktaSim;
 let box: Sandbox;
 let metricsPort = 0;
 const ALL = ['users', 'groups', 'memberships', 'apps', 'logs'];
+/** How long the busy org writes its events: 20 s in `npm test`; the issue's minute with WATCH_LOAD_SECONDS=60. */
+const LOAD_MS = Number(process.env.WATCH_LOAD_SECONDS ?? 20) * 1_000;
 
 beforeAll(async () => {
   box = createSandbox('watch');
@@ -193,11 +195,11 @@ describe('System Log watch end to end', () => {
     expect(ids(alive(await storedObjects(box, 'acme', 'group')))).toContain(born);
   });
 
-  it('an org writing ~50 events/s for 20 s: lag stays bounded, no 429, no event lost', async () => {
+  it(`an org writing ~50 events/s for ${LOAD_MS / 1_000} s: lag stays bounded, no 429, no event lost`, { timeout: LOAD_MS + 60_000 }, async () => {
     await watch('busy', 5);
     const generated: string[] = [];
     const started = Date.now();
-    while (Date.now() - started < 20_000) {
+    while (Date.now() - started < LOAD_MS) {
       const tick = Date.now();
       const { results } = await simJson<{ results: { ids: string[] }[] }>(sim, 1, '/__sim/mutate', [{ op: 'addLogEvents', count: 10 }]);
       generated.push(...results[0]!.ids);

@@ -26,13 +26,29 @@ async function waitFor<T>(read: () => T | undefined, stderr: { text: string }): 
   throw new Error(`timed out; stderr: ${stderr.text}`);
 }
 
-function freePort(): Promise<number> {
+function listen(port: number): Promise<ReturnType<typeof createServer> | undefined> {
   return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
+    const server = createServer();
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => resolve(server));
   });
+}
+
+const close = (server: ReturnType<typeof createServer>) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+/** A free port whose successor is free too (`--orgs 2` serves on port and port + 1). */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const first = (await listen(0))!;
+    const address = first.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const second = port > 0 && port < 65_535 ? await listen(port + 1) : undefined;
+    await close(first);
+    if (second) {
+      await close(second);
+      return port;
+    }
+  }
 }
 
 /** Runs the CLI until the returned stop() is called; resolves with the JSON line's orgs. */
@@ -58,7 +74,7 @@ afterEach(() => {
 
 describe('okta-sim CLI', () => {
   it('prints one JSON line with every org and serves until stopped', async () => {
-    const port = await freePort();
+    const port = await freePortPair();
     const cli = await start(['--orgs', '2', '--users', '15', '--port', String(port), '--seed', '3']);
     expect(cli.stdout.trim().split('\n')).toHaveLength(1);
     expect(cli.orgs.map((o) => o.port)).toEqual([port, port + 1]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeEvent } from '../../src/shared/jobs.js';
+import { HOOK_EVENT_TYPES } from '../../src/shared/okta/event-hook-types.js';
 import { isRefreshEvent, refreshOf, refreshesFor } from '../../src/workers/watch/event-refreshes.js';
 
 const U = { id: '00u1', type: 'User' };
@@ -55,6 +56,22 @@ describe('refreshOf: event type + targets → refresh work (OKTA-FACTS "Near-rea
     ['group.profile.update', []],
   ] as const)('%s with targets %o asks for nothing', (type, target) => {
     expect(refreshOf(ev(type, target === null ? null : [...target]))).toBeUndefined();
+  });
+
+  it('the Event Hook subscribes to exactly the refresh events Okta delivers to hooks', () => {
+    // Every subscribed type maps to a refresh; every refresh type is subscribed, but the hard delete
+    // (not hook-eligible: it still comes from the System Log watch or a full run's sweep).
+    const refreshTypes = [
+      'user.lifecycle.create', 'user.lifecycle.activate', 'user.lifecycle.deactivate', 'user.lifecycle.suspend',
+      'user.lifecycle.unsuspend', 'user.lifecycle.reactivate', 'user.lifecycle.delete.initiated', 'user.account.update_profile',
+      'user.lifecycle.delete.completed', 'group.user_membership.add', 'group.user_membership.remove', 'group.lifecycle.create',
+      'group.lifecycle.delete', 'group.profile.update', 'application.user_membership.add', 'application.user_membership.remove',
+      'application.user_membership.update', 'application.lifecycle.create', 'application.lifecycle.update',
+      'application.lifecycle.activate', 'application.lifecycle.deactivate', 'application.lifecycle.delete',
+    ];
+    expect(refreshTypes.every(isRefreshEvent)).toBe(true);
+    expect(HOOK_EVENT_TYPES.every(isRefreshEvent)).toBe(true);
+    expect([...HOOK_EVENT_TYPES].sort()).toEqual(refreshTypes.filter((t) => t !== 'user.lifecycle.delete.completed').sort());
   });
 
   it('unknown types are not refresh events', () => {

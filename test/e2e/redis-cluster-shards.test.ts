@@ -6,6 +6,7 @@ import { createSandbox, type Sandbox } from '../helpers/fixtures.js';
 import { runCli, startCliProcess, stopProcess, waitFor } from '../helpers/processes.js';
 import { type RedisClusterFixture, startRedisCluster, topologyToolsAvailable } from '../helpers/redis-topologies.js';
 import { probe, scenario, type Worker } from '../helpers/sync-scenario.js';
+import { mutate, storedObjects, truthOf } from './sync-harness.js';
 
 /**
  * Issue 18 acceptance: OKTA_SYNC_QUEUE_SHARDS=3 on a 3-master Redis Cluster. 12 tenants sync
@@ -74,6 +75,21 @@ describe.skipIf(!tools.ok)(tools.ok ? 'queue shards on a Redis Cluster (3 master
         expect(run.counters.objects).toBe(USERS);
         await s.expectExactUsers(`s${i}`, i);
       }
+      // The watch in a shard other than 0: its scheduler, poll, events and refresh jobs all run in
+      // the tenant's shard, and an Okta change reaches the store.
+      const watched = tenants.find((t) => shardOf(t, SHARDS) !== 0)!;
+      const org = tenants.indexOf(watched);
+      const turnedOn = await runCli(['tenant', 'watch', watched, '--interval', '5'], env());
+      expect(turnedOn.code, turnedOn.stderr).toBe(0);
+      const changed = (await truthOf(sim, org)).users[0]!.id;
+      await mutate(sim, org, [{ op: 'updateUser', id: changed, profile: { title: 'Seen by a sharded watch' } }]);
+      const titleOf = (o: { data: unknown }) => (o.data as { profile: { title?: string } }).profile.title;
+      await waitFor(
+        async () => (await storedObjects(box, watched, 'user')).some((u) => u.oktaId === changed && titleOf(u) === 'Seen by a sharded watch'),
+        30_000,
+        'the watched change in the store',
+      );
+      expect((await runCli(['tenant', 'watch', watched, '--off'], env())).code).toBe(0);
       // Each master carries a shard; the count is recorded in the global {prefix} slot.
       for (const size of await cluster.dbsizes()) expect(size).toBeGreaterThan(0);
       const c = (await import('ioredis')).Cluster;

@@ -3,12 +3,13 @@ import { Command } from 'commander';
 import { UsageError } from '../shared/errors.js';
 import { asTenantId, isTenantId, type TenantId } from '../shared/ids.js';
 import { removeTenant } from '../producer/remove-tenant.js';
+import { uninstallEventHook } from '../producer/event-hooks/uninstall-event-hook.js';
 import { publicTenant, putTenant } from '../producer/tenant-service.js';
 import type { CliContext } from './context.js';
 import { readStdin } from './stdin.js';
 import { applyWatch, readWatch, watchInterval } from '../producer/watch.js';
 import { eventHookView } from '../producer/event-hooks/event-hook-view.js';
-import { tenantHooksCommand } from './tenant-hooks.js';
+import { tenantHooksCommand, withOktaHttp } from './tenant-hooks.js';
 import { tenantVerifyCommand } from './tenant-verify.js';
 
 type Run = (action: (ctx: CliContext) => Promise<number>) => Promise<void>;
@@ -121,10 +122,24 @@ export function tenantCommand(run: Run): Command {
       run(async (ctx) => {
         // Same cleanup as DELETE /v1/tenants/{id}: schedules, pending jobs, cached tokens.
         const queues = await ctx.queues();
-        await removeTenant(
-          { store: await ctx.store(), queues, redis: await ctx.redis() },
-          tenantIdArg(id),
-          { purgeData: Boolean(o.purgeData) },
+        const store = await ctx.store();
+        const redis = await ctx.redis();
+        await withOktaHttp((http) =>
+          removeTenant(
+            {
+              store,
+              queues,
+              redis,
+              // Its Event Hook goes from the org first; if that fails, say so and remove the rest.
+              uninstallHook: (tenantId) =>
+                uninstallEventHook({ store, keyring: ctx.keyring(), domainPolicy: ctx.domainPolicy(), http }, tenantId).catch((error: Error) => {
+                  process.stderr.write(`okta-sync: ${error.message}\n`);
+                  throw error;
+                }),
+            },
+            tenantIdArg(id),
+            { purgeData: Boolean(o.purgeData) },
+          ),
         );
         return 0;
       }),

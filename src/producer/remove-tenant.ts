@@ -16,6 +16,8 @@ export interface RemovalReport {
   runsCancelled: number;
   redisKeysRemoved: number;
   dataPurged: boolean;
+  /** The tenant's Event Hook was deleted from its org. */
+  hookRemoved: boolean;
 }
 
 /** Job states whose jobs have not started; an active job finds its tenant gone and fails. */
@@ -29,7 +31,14 @@ const PAGE = 1_000;
  * while the store record is still there.
  */
 export async function removeTenant(
-  deps: { store: SyncStore; queues: ShardedQueues; redis: Redis; logger?: Logger },
+  deps: {
+    store: SyncStore;
+    queues: ShardedQueues;
+    redis: Redis;
+    logger?: Logger;
+    /** Deletes the tenant's Event Hook from its org (best effort: a failure is logged, removal goes on). */
+    uninstallHook?: (tenantId: TenantId) => Promise<unknown>;
+  },
   tenantId: TenantId,
   options: { purgeData: boolean },
 ): Promise<RemovalReport> {
@@ -37,7 +46,7 @@ export async function removeTenant(
     // A tenant removed without purgeData left its data (and org binding): purging it later is allowed.
     if (!options.purgeData || !(await leftovers(deps.store, tenantId))) throw new NotFoundError(`tenant ${tenantId}`);
     await deps.store.deleteTenant(tenantId, { purgeData: true });
-    const report = { schedulesRemoved: false, jobsRemoved: 0, runsCancelled: 0, redisKeysRemoved: 0, dataPurged: true };
+    const report = { schedulesRemoved: false, jobsRemoved: 0, runsCancelled: 0, redisKeysRemoved: 0, dataPurged: true, hookRemoved: false };
     deps.logger?.info({ tenantId, ...report }, 'data of a removed tenant purged');
     return report;
   }
@@ -59,6 +68,7 @@ export async function removeTenant(
       if (cancelled) runsCancelled++;
     }
   }
+  const hookRemoved = await removeOrgHook(deps, tenantId);
   await deps.store.deleteTenant(tenantId, options);
   const prefix = deps.queues.prefixFor(tenantId);
   const redisKeysRemoved =
@@ -66,9 +76,21 @@ export async function removeTenant(
     (await deps.redis.unlink(watchStatusKey(deps.queues.queuePrefix, tenantId))) +
     (await deleteByPattern(deps.redis, `${watchStatusKey(deps.queues.queuePrefix, tenantId)}:*`)) +
     (await deleteByPattern(deps.redis, `${prefix}:hook-seen:${tenantId}:*`));
-  const report = { schedulesRemoved: true, jobsRemoved, runsCancelled, redisKeysRemoved, dataPurged: options.purgeData };
+  const report = { schedulesRemoved: true, jobsRemoved, runsCancelled, redisKeysRemoved, dataPurged: options.purgeData, hookRemoved };
   deps.logger?.info({ tenantId, ...report }, 'tenant removed');
   return report;
+}
+
+/** The org's hook would keep calling us (and count against the org's 25): removed first, best effort. */
+async function removeOrgHook(deps: Parameters<typeof removeTenant>[0], tenantId: TenantId): Promise<boolean> {
+  if (!deps.uninstallHook || !(await deps.store.getEventHook(tenantId))) return false;
+  try {
+    await deps.uninstallHook(tenantId);
+    return true;
+  } catch (error) {
+    deps.logger?.warn({ tenantId, err: { message: (error as Error).message } }, 'could not delete the tenant\'s event hook from its org; it is refused from now on');
+    return false;
+  }
 }
 
 async function leftovers(store: SyncStore, tenantId: TenantId): Promise<boolean> {

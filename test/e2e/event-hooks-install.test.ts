@@ -116,4 +116,24 @@ describe('tenant hooks install', () => {
     for (const secret of [old!.auth!.value, fresh.auth!.value]) expect(everything).not.toContain(secret);
     expect(everything).toContain('event hook verification answered');
   });
+
+  it('hooks remove deletes the hook from the org and forgets the secret; tenant remove takes the hook with it', async () => {
+    const [current] = sim.org(0).eventHooks.registry.list();
+    const removed = await runCli(['tenant', 'hooks', 'remove', 'acme'], box.env());
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(JSON.parse(removed.stdout)).toEqual({ tenantId: 'acme', oktaHookId: current!.id, status: 'removed' });
+    expect(sim.org(0).eventHooks.registry.list()).toEqual([]);
+    const body = JSON.stringify({ eventType: 'com.okta.event_hook', data: { events: [] } });
+    const post = (secret: string) => fetch(`${apiUrl}/v1/hooks/okta/acme`, { method: 'POST', headers: { authorization: secret, 'content-type': 'application/json' }, body });
+    expect((await post(current!.auth!.value)).status).toBe(401);
+    const again = await runCli(['tenant', 'hooks', 'remove', 'acme'], box.env());
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('event hook of tenant acme');
+
+    expect((await install()).code).toBe(0);
+    expect(sim.org(0).eventHooks.registry.list()).toHaveLength(1);
+    const gone = await fetch(`${apiUrl}/v1/tenants/acme`, { method: 'DELETE', headers: { authorization: `Bearer ${API_KEY}` } });
+    expect(gone.status).toBe(204);
+    expect(sim.org(0).eventHooks.registry.list()).toEqual([]);
+  });
 });

@@ -1,15 +1,13 @@
 import type { Keyring } from '../../shared/crypto.js';
 import { NotFoundError, OktaSyncError } from '../../shared/errors.js';
 import type { TenantId } from '../../shared/ids.js';
-import { EVENT_HOOK_PATHS, EVENT_HOOKS_SCOPE, HOOK_EVENT_TYPES } from '../../shared/okta/event-hook-types.js';
-import { type CallStats, createOktaClient, emptyStats, type OktaClient } from '../../shared/okta/okta-client.js';
-import { credentialsOf, type OktaCredentials } from '../../shared/okta/okta-credentials.js';
+import { EVENT_HOOK_PATHS, HOOK_EVENT_TYPES } from '../../shared/okta/event-hook-types.js';
+import { credentialsOf } from '../../shared/okta/okta-credentials.js';
 import type { DomainPolicy } from '../../shared/okta/okta-domain.js';
-import { isOktaError } from '../../shared/okta/okta-errors.js';
 import type { OktaHttp } from '../../shared/okta/okta-http.js';
-import { createTokenService } from '../../shared/okta/token-service.js';
 import type { EventHookRecord, SyncStore } from '../../shared/store/sync-store.js';
 import { eventHookSecretContext, HOOK_AUTH_HEADER, newHookSecret } from './event-hook-secret.js';
+import { eventHooksApi, removeHook } from './event-hooks-api.js';
 import { hookUri } from './hook-uri.js';
 
 export interface InstallEventHookDeps {
@@ -28,17 +26,6 @@ export interface InstallReport {
   events: string[];
   /** Hooks of an earlier install removed from the org. */
   replaced: string[];
-}
-
-/** The org refused `okta.eventHooks.manage`: the one line the CLI prints (exit 1). */
-export class EventHooksRefusedError extends OktaSyncError {
-  constructor(cause: unknown) {
-    super(
-      'event_hooks_not_granted',
-      `the org did not grant ${EVENT_HOOKS_SCOPE} (or an admin role) to the integration, so no event hook was installed; the System Log watch alone keeps the data fresh (okta-sync tenant watch)`,
-      { cause },
-    );
-  }
 }
 
 interface OktaHook {
@@ -60,11 +47,8 @@ export async function installEventHook(deps: InstallEventHookDeps, tenantId: Ten
   const tenant = await deps.store.getTenant(tenantId);
   if (!tenant) throw new NotFoundError(`tenant ${tenantId}`);
   const uri = hookUri(publicUrl, tenantId, deps.domainPolicy.allowInsecureLoopback);
-  const base = credentialsOf(tenant, deps.keyring, deps.domainPolicy);
-  // Installing is the explicit ask for this scope, registered with the tenant or not: the org decides.
-  const creds: OktaCredentials = { ...base, grantedScopes: [...new Set([...base.grantedScopes, EVENT_HOOKS_SCOPE])] };
-  const okta = createOktaClient({ http: deps.http, tokens: createTokenService(deps.http) });
-  const api = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => call(okta, creds, method, path, body);
+  // Installing is the explicit ask for okta.eventHooks.manage, registered with the tenant or not: the org decides.
+  const api = eventHooksApi(deps.http, credentialsOf(tenant, deps.keyring, deps.domainPolicy));
 
   const existing = (await api('GET', EVENT_HOOK_PATHS.list())) as OktaHook[] | null;
   const previous = await deps.store.getEventHook(tenantId);
@@ -98,26 +82,4 @@ export async function installEventHook(deps: InstallEventHookDeps, tenantId: Ten
   }
   await deps.store.putEventHook({ ...record, oktaHookId: created.id, status: 'installed', updatedAt: new Date().toISOString() });
   return { tenantId, oktaHookId: created.id, uri, status: 'installed', events: record.events, replaced: stale };
-}
-
-type Api = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => Promise<unknown>;
-
-/** Okta deletes only INACTIVE hooks; a hook already gone is fine. */
-async function removeHook(api: Api, id: string): Promise<void> {
-  try {
-    await api('POST', EVENT_HOOK_PATHS.lifecycle(id, 'deactivate'));
-    await api('DELETE', EVENT_HOOK_PATHS.one(id));
-  } catch (error) {
-    if (!isOktaError(error, 'okta_not_found')) throw error;
-  }
-}
-
-async function call(okta: OktaClient, creds: OktaCredentials, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<unknown> {
-  const stats: CallStats = emptyStats();
-  try {
-    return (await okta.call(creds, { method, path, ...(body === undefined ? {} : { body }) }, [EVENT_HOOKS_SCOPE], stats, 1)).body;
-  } catch (error) {
-    if (isOktaError(error, 'okta_invalid_scope') || isOktaError(error, 'okta_insufficient_scope')) throw new EventHooksRefusedError(error);
-    throw error;
-  }
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../../../shared/errors.js';
 import { asTenantId } from '../../../shared/ids.js';
 import { removeTenant } from '../../remove-tenant.js';
+import { uninstallEventHook } from '../../event-hooks/uninstall-event-hook.js';
 import { publicTenant, putTenant } from '../../tenant-service.js';
 import { verifyTenant } from '../../verify-tenant.js';
 import { readWatch } from '../../watch.js';
@@ -61,14 +62,21 @@ export function tenantRoutes(app: FastifyInstance, deps: ApiDeps): void {
   addZodRoute(app, {
     method: 'DELETE',
     url: '/v1/tenants/:tenantId',
-    summary: 'Remove a tenant: its schedules, pending jobs and cached tokens; its data too with purgeData=true',
+    summary: 'Remove a tenant: its schedules, pending jobs, cached tokens and its Event Hook in the org; its data too with purgeData=true',
     tags,
     params: tenantIdParams,
     querystring: deleteQuery,
     responses: { 204: { description: 'removed' }, ...errors },
     handler: async ({ params, query, reply }) => {
       await removeTenant(
-        { store: deps.store, queues: deps.queues, redis: deps.redis, logger: deps.logger },
+        {
+          store: deps.store,
+          queues: deps.queues,
+          redis: deps.redis,
+          logger: deps.logger,
+          uninstallHook: (tenantId) =>
+            uninstallEventHook({ store: deps.store, keyring: deps.keyring, domainPolicy: domainPolicyOf(deps.config), http: deps.oktaHttp }, tenantId),
+        },
         asTenantId(params.tenantId),
         { purgeData: query.purgeData === 'true' },
       );

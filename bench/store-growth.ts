@@ -11,7 +11,8 @@ import type { Bench, BenchContext, BenchRow } from './bench-types.js';
 /**
  * Storage growth of the SQLite store over 30 simulated days of one org: each day one full users
  * sync (every user written again, then the sweep), four incremental runs carrying the day's
- * changes, a few hundred changes (updates, new users, deleted users), and the purge step with the
+ * changes, a few hundred changes (updates, new users, deleted users), four logs runs carrying the
+ * day's System Log events (thousands, `published` through the day), and the purge step with the
  * simulated day as its clock. It drives the store port directly (no Okta, no Redis, no workers),
  * so it measures the store alone. Retention is shortened to 7 days so that the steady state falls
  * inside the 30 days (with the defaults, 30/90, the same bound is reached after 30/90 days).
@@ -21,7 +22,7 @@ const DAYS = 30;
 const PAGE = 200;
 const DAY_MS = 86_400_000;
 const START = Date.parse('2026-01-01T00:00:00.000Z');
-const RETENTION: RetentionPolicy = { tombstoneDays: 7, runHistoryDays: 7, changesDays: 7 };
+const RETENTION: RetentionPolicy = { tombstoneDays: 7, runHistoryDays: 7, changesDays: 7, logEventDays: 7 };
 const TABLES = ['objects', 'runs', 'run_pages', 'sync_state'] as const;
 
 interface Day {
@@ -36,20 +37,22 @@ export const storeGrowthBench: Bench = {
   async run(ctx: BenchContext): Promise<BenchRow[]> {
     const users = ctx.scale === 'quick' ? 10_000 : 50_000;
     const changesPerDay = ctx.scale === 'quick' ? 100 : 300;
+    // System Log events a day (a watched org's sign-ins and changes), purged by OKTA_SYNC_LOG_EVENT_DAYS.
+    const eventsPerDay = ctx.scale === 'quick' ? 2_000 : 10_000;
     const base = benchDir();
     const dir = await mkdtemp(join(base, 'okta-sync-store-growth-'));
     const file = join(dir, 'store.db');
     try {
       ctx.log(`store growth: SQLite file under ${base}`);
-      const days = await simulate(file, users, changesPerDay, ctx);
-      return rows(days, users, changesPerDay, base);
+      const days = await simulate(file, users, changesPerDay, eventsPerDay, ctx);
+      return rows(days, users, changesPerDay, eventsPerDay, base);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   },
 };
 
-async function simulate(file: string, users: number, changesPerDay: number, ctx: BenchContext): Promise<Day[]> {
+async function simulate(file: string, users: number, changesPerDay: number, eventsPerDay: number, ctx: BenchContext): Promise<Day[]> {
   const tenantId = asTenantId('growth');
   const org = new SimulatedOrg(users, 17);
   const days: Day[] = [];
@@ -63,6 +66,7 @@ async function simulate(file: string, users: number, changesPerDay: number, ctx:
       for (let slot = 1; slot <= 4; slot += 1) {
         const changed = org.change(Math.round(changesPerDay / 4), at(slot * 6 - 1));
         await incrementalRun(store, tenantId, changed, at(slot * 6));
+        await logsRun(store, tenantId, day * 10 + slot, Math.round(eventsPerDay / 4), at(slot * 6 - 6), at(slot * 6));
       }
       await store.purgeExpired(RETENTION, new Date(at(24)));
       days.push({ day, fileBytes: 0, rows: {}, fullSyncObjectsPerSec });
@@ -96,9 +100,25 @@ async function incrementalRun(store: SyncStore, tenantId: TenantId, changed: Obj
   await store.finishRun(runId, { status: 'succeeded', at });
 }
 
-async function newRun(store: SyncStore, tenantId: TenantId, mode: 'full' | 'incremental', at: string) {
+/** `count` System Log events published evenly from `from` to `at`, written as a logs run writes them. */
+async function logsRun(store: SyncStore, tenantId: TenantId, batch: number, count: number, from: string, at: string): Promise<void> {
+  const runId = await newRun(store, tenantId, 'incremental', at, 'logs');
+  const start = Date.parse(from);
+  const step = (Date.parse(at) - start) / count;
+  for (let i = 0; i < count; i += 1000) {
+    const events = Array.from({ length: Math.min(1000, count - i) }, (_, j) => {
+      const published = new Date(start + (i + j) * step).toISOString();
+      const uuid = `ev-${batch}-${i + j}`;
+      return { oktaId: uuid, oktaLastUpdated: published, data: { uuid, published, eventType: 'user.session.start', displayMessage: 'User login to Okta', severity: 'INFO', outcome: { result: 'SUCCESS' } } };
+    });
+    await store.commitPage({ tenantId, runId, type: 'log_event', pageKey: `p${i / 1000}`, objects: events, at });
+  }
+  await store.finishRun(runId, { status: 'succeeded', at });
+}
+
+async function newRun(store: SyncStore, tenantId: TenantId, mode: 'full' | 'incremental', at: string, resource: 'users' | 'logs' = 'users') {
   const runId = newRunId();
-  const run = { runId, tenantId, resource: 'users' as const, mode, status: 'queued' as const, createdAt: at, startedAt: null, finishedAt: null };
+  const run = { runId, tenantId, resource, mode, status: 'queued' as const, createdAt: at, startedAt: null, finishedAt: null };
   const { created } = await store.createRunUnlessActive({ ...run, counters: { ...EMPTY_COUNTERS }, error: null, warnings: [] });
   if (!created) throw new Error('a run of the previous step is still active');
   await store.markRunRunning(runId, at);
@@ -131,15 +151,15 @@ function benchDir(): string {
   }
 }
 
-function rows(days: Day[], users: number, changesPerDay: number, base: string): BenchRow[] {
+function rows(days: Day[], users: number, changesPerDay: number, eventsPerDay: number, base: string): BenchRow[] {
   const d10 = days[9]!;
   const d30 = days[DAYS - 1]!;
   const tableGrowth = TABLES.map((t) => [t, growth(d10.rows[t] ?? 0, d30.rows[t] ?? 0)] as const);
   const worstTable = tableGrowth.reduce((a, b) => (b[1] > a[1] ? b : a));
   const fileGrowth = growth(d10.fileBytes, d30.fileBytes);
   const bounded = fileGrowth <= 10 && worstTable[1] <= 10;
-  const scenario = `${users.toLocaleString('en-US')} users, ${changesPerDay}/day changes, 30 days`;
-  const note = `store growth drives the store port directly (no Okta, Redis or workers), file under ${base}; retention ${RETENTION.tombstoneDays} days (tombstones, runs) so the steady state is inside 30 days; growth ${bounded ? 'IS' : 'is NOT'} bounded (day 10 → 30: file ${fileGrowth.toFixed(1)}%, worst table ${worstTable[0]} ${worstTable[1].toFixed(1)}%; rows day 30 ${JSON.stringify(d30.rows)})`;
+  const scenario = `${users.toLocaleString('en-US')} users, ${changesPerDay}/day changes, ${eventsPerDay.toLocaleString('en-US')} log events/day, 30 days`;
+  const note = `store growth drives the store port directly (no Okta, Redis or workers), file under ${base}; retention ${RETENTION.tombstoneDays} days (tombstones, runs, log events) so the steady state is inside 30 days; growth ${bounded ? 'IS' : 'is NOT'} bounded (day 10 → 30: file ${fileGrowth.toFixed(1)}%, worst table ${worstTable[0]} ${worstTable[1].toFixed(1)}%; rows day 30 ${JSON.stringify(d30.rows)})`;
   return [
     { bench: 'store growth', metric: `SQLite file size, day 30 (${scenario})`, ours: d30.fileBytes / 1e6, baseline: null, unit: 'MB', better: 'lower', note },
     { bench: 'store growth', metric: 'SQLite file growth, day 10 → 30', ours: fileGrowth, baseline: null, unit: '%', better: 'lower', target: '<= 10%' },

@@ -79,7 +79,7 @@ export interface Config {
   maxRateWaitSeconds: number;
   /**
    * Store retention: `OKTA_SYNC_TOMBSTONE_DAYS` (30), `OKTA_SYNC_RUN_HISTORY_DAYS` (90),
-   * `OKTA_SYNC_CHANGES_DAYS` (7). Whole days, 1 to 3650.
+   * `OKTA_SYNC_CHANGES_DAYS` (7), `OKTA_SYNC_LOG_EVENT_DAYS` (90). Whole days, 1 to 3650.
    */
   retention: RetentionPolicy;
   /** True when any `OTEL_*` exporter setting is present; telemetry stays off otherwise. */
@@ -152,6 +152,7 @@ export function readConfig(env: Env = process.env): Config {
       tombstoneDays: int(env, 'OKTA_SYNC_TOMBSTONE_DAYS', 30, { min: 1, max: 3650 }),
       runHistoryDays: int(env, 'OKTA_SYNC_RUN_HISTORY_DAYS', 90, { min: 1, max: 3650 }),
       changesDays: int(env, 'OKTA_SYNC_CHANGES_DAYS', 7, { min: 1, max: 3650 }),
+      logEventDays: int(env, 'OKTA_SYNC_LOG_EVENT_DAYS', 90, { min: 1, max: 3650 }),
     },
     otelEnabled: Boolean(
       otelEnv.OTEL_EXPORTER_OTLP_ENDPOINT ||

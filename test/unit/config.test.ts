@@ -22,7 +22,7 @@ describe('readConfig', () => {
       maxResponseBytes: undefined,
       maxPagesPerRun: 100_000,
       maxRateWaitSeconds: 120,
-      retention: { tombstoneDays: 30, runHistoryDays: 90, changesDays: 7 },
+      retention: { tombstoneDays: 30, runHistoryDays: 90, changesDays: 7, logEventDays: 90 },
     });
     expect(readConfig({ OKTA_SYNC_CHANGE_FEED: 'false' }).changeFeed).toBe(false);
   });
@@ -65,6 +65,7 @@ describe('readConfig', () => {
     ['OKTA_SYNC_MAX_PAGES_PER_RUN', '0'],
     ['OKTA_SYNC_MAX_RATE_WAIT_SECONDS', 'forever'],
     ['OKTA_SYNC_TOMBSTONE_DAYS', '0'],
+    ['OKTA_SYNC_LOG_EVENT_DAYS', '0'],
     ['OKTA_SYNC_RUN_HISTORY_DAYS', '1.5'],
     ['OKTA_SYNC_CHANGES_DAYS', 'week'],
   ])('rejects %s=%s naming the variable', (name, value) => {

@@ -80,6 +80,7 @@ const INDEXES: Readonly<Record<string, IndexDescription[]>> = {
     // Live listing, counting and sweeping: deletedAt null is an equality, so oktaId stays in order.
     { key: { tenantId: 1, type: 1, deletedAt: 1, oktaId: 1 }, name: 'objects_live' },
     { key: { deletedBy: 1 }, name: 'objects_deleted_by', partialFilterExpression: { deletedAt: IS_DATE } },
+    { key: { type: 1, oktaLastUpdated: 1 }, name: 'objects_log_events', partialFilterExpression: { type: 'log_event' } },
   ],
   [COLLECTIONS.runs]: [
     { key: { tenantId: 1, resource: 1 }, name: ONE_ACTIVE_RUN_INDEX, unique: true, partialFilterExpression: { active: true } },

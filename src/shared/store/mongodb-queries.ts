@@ -58,6 +58,8 @@ export const MONGO_PURGE_TASKS: readonly MongoPurgeTask[] = [
   { name: 'run_pages', collection: COLLECTIONS.runPages, filter: (c) => ({ runFinalAt: { $type: 'date', $lt: c.runPages } }) },
   { name: 'run_pages_orphaned', collection: COLLECTIONS.runPages, filter: (c) => ({ committedAt: { $type: 'date', $lt: c.runs } }) },
   { name: 'runs', collection: COLLECTIONS.runs, filter: (c) => ({ finishedAt: { $type: 'date', $lt: c.runs } }) },
+  // System Log events by `published` (an ISO string, as Okta sends it); an event without one is kept.
+  { name: 'log_events', collection: COLLECTIONS.objects, filter: (c) => ({ type: 'log_event', oktaLastUpdated: { $type: 'string', $lt: c.logEvents.toISOString() } }) },
 ];
 
 function escapeRegex(literal: string): string {

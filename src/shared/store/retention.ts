@@ -9,6 +9,7 @@ export interface RetentionCutoffs {
   runs: Date;
   runPages: Date;
   changes: Date;
+  logEvents: Date;
 }
 
 export function retentionCutoffs(policy: RetentionPolicy, now: Date): RetentionCutoffs {
@@ -18,6 +19,7 @@ export function retentionCutoffs(policy: RetentionPolicy, now: Date): RetentionC
     runs: before(policy.runHistoryDays),
     runPages: before(RUN_PAGES_KEEP_DAYS),
     changes: before(policy.changesDays),
+    logEvents: before(policy.logEventDays),
   };
 }
 

@@ -30,6 +30,13 @@ export const SQLITE_PURGE_TASKS: readonly SqlitePurgeTask[] = [
       LIMIT @batch)`,
   },
   {
+    // System Log events by `published` (okta_last_updated); an event without one is kept.
+    name: 'log_events',
+    cutoff: 'logEvents',
+    sql: `DELETE FROM objects WHERE (tenant_id, type, okta_id) IN (
+      SELECT tenant_id, type, okta_id FROM objects WHERE type = 'log_event' AND okta_last_updated < @cutoff LIMIT @batch)`,
+  },
+  {
     name: 'runs',
     cutoff: 'runs',
     sql: `DELETE FROM runs WHERE rowid IN (

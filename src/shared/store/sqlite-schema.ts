@@ -109,6 +109,7 @@ const OBSOLETE_INDEXES = ['objects_by_run', 'runs_by_tenant'];
 const SQLITE_INDEXES = `
 CREATE INDEX IF NOT EXISTS objects_live ON objects (tenant_id, type, okta_id, deleted_at) WHERE deleted_at IS NULL;
 CREATE INDEX IF NOT EXISTS objects_tombstones ON objects (deleted_at) WHERE deleted_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS objects_log_events ON objects (okta_last_updated) WHERE type = 'log_event';
 CREATE INDEX IF NOT EXISTS objects_deleted_by ON objects (deleted_by, deleted_at) WHERE deleted_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS runs_by_tenant_created ON runs (tenant_id, created_at, run_id);
 CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created_at, run_id);

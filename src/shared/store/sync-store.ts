@@ -209,9 +209,14 @@ export interface RetentionPolicy {
   runHistoryDays: number;
   /** Change-feed entries are purged after this many days (used once the feed exists). */
   changesDays: number;
+  /**
+   * System Log events (`log_event` objects) are purged this many days after their `published`
+   * (Okta itself keeps 90): a watched org writes events all day, so without it the store grows forever.
+   */
+  logEventDays: number;
 }
 
-export const DEFAULT_RETENTION: Readonly<RetentionPolicy> = Object.freeze({ tombstoneDays: 30, runHistoryDays: 90, changesDays: 7 });
+export const DEFAULT_RETENTION: Readonly<RetentionPolicy> = Object.freeze({ tombstoneDays: 30, runHistoryDays: 90, changesDays: 7, logEventDays: 90 });
 
 /** Page records are kept this long after their run became final (a retried page of a final run is a no-op). */
 export const RUN_PAGES_KEEP_DAYS = 1;

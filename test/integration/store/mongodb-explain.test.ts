@@ -67,7 +67,7 @@ function cases(): Case[] {
     ...MONGO_PURGE_TASKS.map((task) => ({
       name: `purge ${task.name}`,
       explain: command({ delete: task.collection, deletes: [{ q: task.filter(cutoffs), limit: 0 }] }),
-      indexes: ['objects_tombstones_ttl', 'run_pages_final_ttl', 'run_pages_committed_ttl', 'runs_finished_ttl'],
+      indexes: ['objects_tombstones_ttl', 'run_pages_final_ttl', 'run_pages_committed_ttl', 'runs_finished_ttl', 'objects_log_events'],
     })),
   ];
 }

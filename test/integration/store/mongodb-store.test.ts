@@ -70,7 +70,7 @@ describeStoreContract('MongoDB', openFresh, skipReason);
     expect(await ttl('run_pages', 'run_pages_final_ttl')).toMatchObject({ key: { runFinalAt: 1 }, expireAfterSeconds: 86_400 });
     expect(await ttl('run_pages', 'run_pages_committed_ttl')).toMatchObject({ key: { committedAt: 1 }, expireAfterSeconds: 90 * 86_400 });
     expect(await ttl('objects', 'objects_by_run')).toBeUndefined();
-    const retention = { tombstoneDays: 3, runHistoryDays: 10, changesDays: 1 };
+    const retention = { tombstoneDays: 3, runHistoryDays: 10, changesDays: 1, logEventDays: 30 };
     await (await MongoStore.connect(mongoUrlWithDatabase(server!.url, name), { retention })).close();
     expect(await ttl('objects', 'objects_tombstones_ttl')).toMatchObject({ expireAfterSeconds: 3 * 86_400 });
     expect(await ttl('runs', 'runs_finished_ttl')).toMatchObject({ expireAfterSeconds: 10 * 86_400 });

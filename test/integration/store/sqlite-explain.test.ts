@@ -40,6 +40,7 @@ const PURGE_EXPECTED: Record<string, string[]> = {
   tombstones: ['objects_tombstones'],
   run_pages: ['run_pages_by_committed', 'sqlite_autoindex_runs_1'],
   runs: ['runs_finished'],
+  log_events: ['objects_log_events'],
 };
 
 const ORDERED_WALKS = new Set(['SCAN runs USING INDEX runs_by_created']);

@@ -55,11 +55,28 @@ export function describeRetentionContract(store: CurrentStore): void {
       expect(await again1(recent)).toBe(true);
     });
 
+    it('purgeExpired removes System Log events published before logEventDays, and nothing else', async () => {
+      const { run } = await store().createRunUnlessActive(runRecord(acme, 'logs', { createdAt: ago(DAY) }));
+      const event = (uuid: string, published: string | null) => ({ ...objectWrite(uuid), oktaLastUpdated: published, data: { uuid, published } });
+      const events = [event('old', ago(91 * DAY)), event('edge', ago(89 * DAY)), event('new', ago(HOUR)), event('undated', null)];
+      await store().commitPage(pageCommit(acme, run.runId, 'p', events, { type: 'log_event', at: ago(DAY) }));
+      // A user last updated long ago is live data: never purged by the log retention.
+      const users = await runWithPage('users', ago(2 * DAY), ago(DAY), ['u']);
+      expect(users).toBeDefined();
+
+      expect((await store().purgeExpired(DEFAULT_RETENTION, NOW)).log_events).toBe(1);
+      const kept = await store().listObjects({ tenantId: acme, type: 'log_event', limit: 10, includeDeleted: true });
+      expect(kept.items.map((o) => o.oktaId).sort()).toEqual(['edge', 'new', 'undated']);
+      expect((await store().purgeExpired({ ...DEFAULT_RETENTION, logEventDays: 30 }, NOW)).log_events).toBe(1);
+      expect((await store().listObjects({ tenantId: acme, type: 'log_event', limit: 10 })).items.map((o) => o.oktaId).sort()).toEqual(['new', 'undated']);
+      expect(await store().countObjects({ tenantId: acme, type: 'user' })).toBe(1);
+    });
+
     it('purgeExpired follows the policy it is given', async () => {
       await runWithPage('apps', ago(10 * DAY), ago(9 * DAY), ['x', 'y']);
       await store().sweep({ tenantId: acme, type: 'app', runId: asRunId('run_sweeper'), at: ago(3 * DAY) });
       expect((await store().purgeExpired(DEFAULT_RETENTION, NOW)).tombstones).toBe(0);
-      const short = { tombstoneDays: 2, runHistoryDays: 5, changesDays: 1 };
+      const short = { tombstoneDays: 2, runHistoryDays: 5, changesDays: 1, logEventDays: 90 };
       expect(await store().purgeExpired(short, NOW)).toMatchObject({ tombstones: 2, runs: 1 });
       expect(await store().countObjects({ tenantId: acme, type: 'app', includeDeleted: true })).toBe(0);
       expect(await store().listRuns({ limit: 10 })).toEqual([]);

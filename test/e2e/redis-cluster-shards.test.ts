@@ -118,7 +118,7 @@ describe.skipIf(!tools.ok)(tools.ok ? 'queue shards on a Redis Cluster (3 master
       const board = await fetch(`http://127.0.0.1:${apiPort}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${API_KEY}` } });
       expect(board.status).toBe(200);
       const names = ((await board.json()) as { queues: { name: string }[] }).queues.map((q) => q.name).sort();
-      expect(names).toEqual(['shard0-sync', 'shard1-sync', 'shard2-sync']);
+      expect(names).toEqual(['shard0-sync', 'shard1-sync', 'shard2-sync', 'webhooks']);
       const metrics = await probe(port, '/metrics');
       expect(metrics?.body).toMatch(/okta_sync_queue_jobs\{state="waiting"\} 0/);
       expect(metrics?.body).toMatch(/okta_sync_queue_jobs\{state="failed"\} 0/);

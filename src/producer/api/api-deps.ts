@@ -1,3 +1,4 @@
+import type { Queue } from 'bullmq';
 import type { Config } from '../../shared/config.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import type { Keyring } from '../../shared/crypto.js';
@@ -33,6 +34,8 @@ export interface ApiDeps {
   onTenantConnected?: (event: TenantConnected) => Promise<void>;
   /** Event Hook receiver counters (`hook-routes.ts`); default none. */
   hookMetrics?: HookMetrics;
+  /** The outgoing webhooks' queue, shown in Bull Board beside the sync queue; default none. */
+  webhookQueue?: Queue;
   /** Per-address slow-down of failed authentication; default `createAuthThrottle()`. */
   authThrottle?: AuthThrottle;
 }

@@ -115,11 +115,15 @@ function bullBoard(deps: ApiDeps) {
   const readOnly = !deps.config.adminWrite;
   createBullBoard({
     // One entry per queue shard: `sync` unsharded, else `shard0-sync` … (display "sync (shard 0)").
-    queues: deps.queues.queues.map((queue, i) =>
-      deps.queues.count === 1
-        ? new BullMQAdapter(queue, { readOnlyMode: readOnly })
-        : new BullMQAdapter(queue, { readOnlyMode: readOnly, prefix: `shard${i}-`, displayName: `${queue.name} (shard ${i})` }),
-    ),
+    queues: [
+      ...deps.queues.queues.map((queue, i) =>
+        deps.queues.count === 1
+          ? new BullMQAdapter(queue, { readOnlyMode: readOnly })
+          : new BullMQAdapter(queue, { readOnlyMode: readOnly, prefix: `shard${i}-`, displayName: `${queue.name} (shard ${i})` }),
+      ),
+      // Outgoing webhook deliveries (their retries and failures are what an operator looks for).
+      ...(deps.webhookQueue ? [new BullMQAdapter(deps.webhookQueue, { readOnlyMode: readOnly })] : []),
+    ],
     serverAdapter,
     options: { uiConfig: { boardTitle: 'okta-sync' } },
   });

@@ -97,6 +97,7 @@ export async function startApi(config: Config, options: StartApiOptions = {}): P
       oktaHttp,
       metricsText: metrics.metricsText,
       hookMetrics: createHookMetrics(metrics.registry),
+      webhookQueue,
       onTenantConnected: createTenantConnectedNotifier({ store, queue: webhookQueue }),
       ready: async () => {
         await withTimeout(Promise.all([redis.ping(), store.getTenant(asTenantId('readyz-probe'))]), PING_TIMEOUT_MS);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYNC_QUEUE } from '../../../src/shared/jobs.js';
+import { SYNC_QUEUE, WEBHOOK_QUEUE } from '../../../src/shared/jobs.js';
 import { type ApiHarness, KEY, startHarness } from './api-harness.js';
 
 // Bull Board over real HTTP (issue 14): a session cookie from `?key=` must not be a way to queue
@@ -44,6 +44,8 @@ describe('Bull Board without OKTA_SYNC_ADMIN_WRITE', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { queues: { name: string; readOnlyMode: boolean }[] };
     expect(body.queues.find((q) => q.name === SYNC_QUEUE)?.readOnlyMode).toBe(true);
+    // The outgoing webhooks' queue too, read-only alike.
+    expect(body.queues.find((q) => q.name === WEBHOOK_QUEUE)?.readOnlyMode).toBe(true);
   });
 
   it.each([

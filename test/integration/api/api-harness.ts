@@ -1,3 +1,4 @@
+import { openWebhookQueue } from '../../../src/shared/webhooks/webhook-queue.js';
 import { Writable } from 'node:stream';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
@@ -57,6 +58,7 @@ export async function startHarness(
   const redis = createRedis(config.redisUrl);
   const queues = openSyncQueues(redis, config.queuePrefix, config.queueShards);
   const queue = queues.queue(0);
+  const webhookQueue = openWebhookQueue(redis, config.queuePrefix);
   const keyring = parseKeyring(config.encryptionKeys);
   const oktaHttp = options.oktaHttp ?? createOktaHttp();
   const app = buildApi({
@@ -67,6 +69,7 @@ export async function startHarness(
     keyring,
     logger,
     oktaHttp,
+    webhookQueue,
     metricsText: async () => '# HELP okta_sync_test 1\n',
     ready: async () => (await redis.ping()) === 'PONG',
     ...(options.onTenantConnected ? { onTenantConnected: options.onTenantConnected } : {}),
@@ -97,6 +100,7 @@ export async function startHarness(
     async close() {
       await app.close();
       await queues.close();
+      await webhookQueue.close();
       await deleteByPattern(redis, `${keyPrefix(config.queuePrefix)}:*`);
       await deleteByPattern(redis, `{${config.queuePrefix}-[0-9]*}:*`);
       await redis.quit();

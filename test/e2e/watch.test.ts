@@ -20,6 +20,7 @@ import { addTenant, alive, ids, mutate, simJson, storedObjects, syncAndWait, tru
 let sim: OktaSim;
 let box: Sandbox;
 let metricsPort = 0;
+let worker: ReturnType<typeof startCliProcess>;
 const ALL = ['users', 'groups', 'memberships', 'apps', 'logs'];
 /** How long the busy org writes its events: 20 s in `npm test`; the issue's minute with WATCH_LOAD_SECONDS=60. */
 const LOAD_MS = Number(process.env.WATCH_LOAD_SECONDS ?? 20) * 1_000;
@@ -31,7 +32,7 @@ beforeAll(async () => {
   await once(server, 'listening');
   metricsPort = (server.address() as { port: number }).port;
   await new Promise((resolve) => server.close(resolve));
-  startCliProcess(['worker', '--concurrency', '6'], box.env({ METRICS_PORT: String(metricsPort) }));
+  worker = startCliProcess(['worker', '--concurrency', '6'], box.env({ METRICS_PORT: String(metricsPort) }));
   await addTenant(box, sim, 'acme', 0);
   await addTenant(box, sim, 'busy', 1);
 });
@@ -73,6 +74,33 @@ async function shown(tenantId: string): Promise<{ watch: { lastPollAt: string | 
 }
 
 describe('System Log watch end to end', () => {
+  it('a tenant that did not grant okta.logs.read: its polls stop with the cause in tenant show, warned once, not every tick', async () => {
+    const org = sim.orgs[0]!;
+    const add = await runCli(
+      ['tenant', 'add', 'nologs', '--domain', org.domain, '--client-id', org.clientId, '--client-secret-stdin', '--scopes', 'okta.users.read'],
+      box.env(),
+      { stdin: `${org.clientSecret}\n` },
+    );
+    expect(add.code, add.stderr).toBe(0);
+    await watch('nologs', 5);
+    const stopped = await waitFor(
+      async () => {
+        const w = (await shown('nologs')).watch as { lastPollSkipped?: string | null; lastPollAt: string | null };
+        return w.lastPollAt !== null && w.lastPollSkipped ? w : undefined;
+      },
+      30_000,
+      'a stopped poll',
+    );
+    const firstAt = stopped.lastPollAt;
+    // At least one more tick with the same cause…
+    await waitFor(async () => (await shown('nologs')).watch.lastPollAt !== firstAt, 30_000, 'a second poll');
+    expect(((await shown('nologs')).watch as { lastPollSkipped?: string | null }).lastPollSkipped).toBe(stopped.lastPollSkipped);
+    // …and one warning for it.
+    const warnings = worker.output().split('\n').filter((l) => l.includes('"watch poll stopped"') && l.includes('"nologs"'));
+    expect(warnings, worker.output().slice(-2000)).toHaveLength(1);
+    expect((await runCli(['tenant', 'watch', 'nologs', '--off'], box.env())).code).toBe(0);
+  });
+
   it('tenant watch refuses bad usage with exit 2 and one line, an unknown tenant with 1', async () => {
     for (const args of [[], ['--interval', '4'], ['--interval', '5', '--off'], ['--interval', 'soon']]) {
       const res = await runCli(['tenant', 'watch', 'acme', ...args], box.env());

@@ -15,7 +15,7 @@ import type { Redis } from '../../shared/redis.js';
 import type { TenantQueues } from '../../shared/sharded-queues.js';
 import { RESOURCE_SCOPE } from '../../shared/resources.js';
 import { ACTIVE_RUN_STATUSES, type SyncStore } from '../../shared/store/sync-store.js';
-import { recordPoll, watchStatusKey } from '../../shared/watch-status.js';
+import { readWatchStatus, recordPoll, watchStatusKey } from '../../shared/watch-status.js';
 import { logsSync } from '../resources/logs.js';
 import { listUrl } from '../resources/resource-sync.js';
 import { isRefreshEvent } from './event-refreshes.js';
@@ -71,7 +71,9 @@ export function createPollProcessor(deps: PollProcessorDeps) {
     const lock = await tryLock(deps.redis, `${watchStatusKey(deps.queuePrefix, tenantId)}:poll`, POLL_POLICY.lockMs);
     if (!lock) return skipped(deps, tenantId, 'poll_in_progress');
     try {
-      const read = await poll(deps, tenantId, tenant.rateShare ?? deps.rateShare, credentialsOf(tenant, deps.keyring, deps.domainPolicy));
+      // Why the previous poll stopped: a cause that repeats is logged once, not every tick.
+      const previous = (await readWatchStatus(deps.redis, deps.queuePrefix, tenantId)).lastPollSkipped;
+      const read = await poll(deps, tenantId, tenant.rateShare ?? deps.rateShare, credentialsOf(tenant, deps.keyring, deps.domainPolicy), previous);
       deps.metrics.watchPolled(tenantId, read.stopped ?? 'read');
       await recordPoll(deps.redis, deps.queuePrefix, tenantId, { at: new Date().toISOString(), events: read.events, ...(read.stopped ? { skipped: read.stopped } : {}) });
     } finally {
@@ -80,7 +82,13 @@ export function createPollProcessor(deps: PollProcessorDeps) {
   };
 }
 
-async function poll(deps: PollProcessorDeps, tenantId: TenantId, share: number, creds: ReturnType<typeof credentialsOf>): Promise<{ events: number; stopped?: string }> {
+async function poll(
+  deps: PollProcessorDeps,
+  tenantId: TenantId,
+  share: number,
+  creds: ReturnType<typeof credentialsOf>,
+  previous: string | null,
+): Promise<{ events: number; stopped?: string }> {
   const watermark = await deps.store.getWatermark(tenantId, 'logs');
   let url =
     watermark?.startsWith(`${creds.origin}/api/v1/logs?`) === true
@@ -94,7 +102,7 @@ async function poll(deps: PollProcessorDeps, tenantId: TenantId, share: number, 
       ({ items, nextUrl: next } = await deps.okta.getPage(creds, url, [RESOURCE_SCOPE.logs], emptyStats(), share));
     } catch (error) {
       deps.metrics.watchEventsRead(tenantId, 'watch', events);
-      return { events, stopped: stopReason(deps, tenantId, error) };
+      return { events, stopped: stopReason(deps, tenantId, error, previous) };
     }
     await storeEvents(deps, tenantId, items);
     events += items.length;
@@ -133,13 +141,16 @@ async function logsRunActive(store: SyncStore, tenantId: TenantId): Promise<bool
   return runs.some((run) => run.resource === 'logs' && ACTIVE_RUN_STATUSES.includes(run.status));
 }
 
-function stopReason(deps: PollProcessorDeps, tenantId: TenantId, error: unknown): string {
+function stopReason(deps: PollProcessorDeps, tenantId: TenantId, error: unknown, previous: string | null): string {
   if (isOktaError(error, 'okta_rate_limited') || isOktaError(error, 'okta_concurrency_limited')) return 'rate_limited';
   if (isOktaError(error, 'okta_invalid_client')) {
     void deps.store.setTenantStatus(tenantId, 'credentials_invalid', new Date().toISOString()).catch(() => undefined);
   }
   const code = isOktaError(error) ? error.code : 'internal_error';
-  deps.logger.warn({ tenantId, err: { code, message: clipText(error instanceof Error ? error.message : String(error)) } }, 'watch poll stopped');
+  const line = { tenantId, err: { code, message: clipText(error instanceof Error ? error.message : String(error)) } };
+  // Once per cause: a tenant without okta.logs.read would otherwise warn every few seconds.
+  if (code === previous) deps.logger.debug(line, 'watch poll stopped again');
+  else deps.logger.warn(line, 'watch poll stopped');
   return code;
 }
 

@@ -21,14 +21,21 @@ export interface PurgeProcessorDeps {
   logger: Logger;
   /** The purge step's clock (benches compress time through it). */
   now?: () => Date;
+  /** Runs the hourly housekeeping besides the purge: re-notifying recent runs (`webhook-reconcile.ts`). */
+  reconcile?: (now: Date) => Promise<number>;
 }
 
-/** A scheduler tick: deletes what retention no longer keeps (MongoDB's TTL indexes do it too). */
+/**
+ * A scheduler tick: deletes what retention no longer keeps (MongoDB's TTL indexes do it too), then
+ * re-enqueues the webhooks of recently finished runs (a lost notification is sent within the hour).
+ */
 export function createPurgeProcessor(deps: PurgeProcessorDeps) {
   const now = deps.now ?? (() => new Date());
   return async function processPurge(job: Job): Promise<void> {
     parseJob('purge', job.data);
-    const report = await deps.store.purgeExpired(deps.retention, now());
+    const at = now();
+    const report = await deps.store.purgeExpired(deps.retention, at);
     if (Object.values(report).some((n) => n > 0)) deps.logger.info({ purged: report }, 'retention purge');
+    if (deps.reconcile) await deps.reconcile(at);
   };
 }

@@ -45,7 +45,7 @@ export function createRunNotifier(deps: RunNotifierDeps): (runId: RunId) => Prom
  * The store with `finishRun` observed: whichever path ends a run (the finisher, a failed page, a
  * job that stalled too often), the run's webhooks are enqueued once, by the caller that won the
  * final status. A failure to enqueue is logged, not thrown: the run's end is already recorded.
- * Known gap: a process that dies between the two loses the notification.
+ * A process that dies between the two leaves it to the hourly sweep (`webhook-reconcile.ts`).
  */
 export function notifyingFinishedRuns(store: SyncStore, notify: (runId: RunId) => Promise<void>, logger: Logger): SyncStore {
   const finishRun: SyncStore['finishRun'] = async (runId, outcome) => {

@@ -27,6 +27,7 @@ import { instrumentStore } from '../shared/telemetry/store-telemetry.js';
 import { runStartupChecks } from './startup-checks.js';
 import { runReleasers } from '../shared/releasers.js';
 import { createRunNotifier, notifyingFinishedRuns } from './run-notifier.js';
+import { reconcileRunWebhooks } from './webhook-reconcile.js';
 import { startWebhookWorker } from './webhook-worker.js';
 import { warnRiskySettings } from '../shared/startup-warnings.js';
 import { responseCapFor } from './memory-budget.js';
@@ -89,16 +90,17 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
     // Outgoing webhooks: their own queue and worker; every run this process ends is notified (flow step 7).
     const webhooks = await startWebhookWorker({ config, redis, store: observedStore, keyring, metrics, logger });
     releasers.push(() => webhooks.close());
-    const store = notifyingFinishedRuns(observedStore, createRunNotifier({
-        store: observedStore,
-        queue: webhooks.queue,
-        logger,
-        // objects.changed names the run's cursor range in the change feed (none when it appended nothing).
-        feedRange: async (run) => {
-          const range = await observedStore.feedRangeOfRun(run.runId);
-          return range ? { from: range.afterCursor, to: range.lastCursor } : undefined;
-        },
-      }), logger);
+    const notifyRun = createRunNotifier({
+      store: observedStore,
+      queue: webhooks.queue,
+      logger,
+      // objects.changed names the run's cursor range in the change feed (none when it appended nothing).
+      feedRange: async (run) => {
+        const range = await observedStore.feedRangeOfRun(run.runId);
+        return range ? { from: range.afterCursor, to: range.lastCursor } : undefined;
+      },
+    });
+    const store = notifyingFinishedRuns(observedStore, notifyRun, logger);
     // Every shard of the sync queue: enqueuing goes to the tenant's shard, metrics sum them all.
     const shards = openSyncQueues(redis, config.queuePrefix, config.queueShards);
     releasers.push(() => shards.close());
@@ -119,7 +121,12 @@ export async function startWorker(config: Config, options: WorkerOptions): Promi
       maxResetAheadMs: config.maxRateWaitSeconds * 1000,
     });
     const processSchedule = createScheduleProcessor({ store, queues: shards, logger });
-    const processPurge = createPurgeProcessor({ store, retention: config.retention, logger });
+    const processPurge = createPurgeProcessor({
+      store,
+      retention: config.retention,
+      logger,
+      reconcile: (now) => reconcileRunWebhooks({ store, notify: notifyRun, logger }, now),
+    });
     const tenantAccess = {
       store,
       keyring,

@@ -17,11 +17,12 @@ import { verifyWebhookSignature } from '../../../src/shared/webhooks/webhook-sig
 import { createTenantConnectedNotifier } from '../../../src/producer/connect/tenant-connected-webhook.js';
 import { deleteByPattern } from '../../../src/producer/remove-tenant.js';
 import { createRunNotifier, notifyingFinishedRuns } from '../../../src/workers/run-notifier.js';
+import { reconcileRunWebhooks } from '../../../src/workers/webhook-reconcile.js';
 import { startWebhookWorker, type WebhookWorkerHandle } from '../../../src/workers/webhook-worker.js';
 import { createSandbox, type Sandbox } from '../../helpers/fixtures.js';
 import { waitFor } from '../../helpers/processes.js';
 import { type ReceivedDelivery, startWebhookReceiver, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
-import { runRecord } from '../store/store-fixtures.js';
+import { runRecord, tenantRecord } from '../store/store-fixtures.js';
 
 /**
  * Deliveries through the real pieces: BullMQ on a real Redis, the SQLite store, the keyring, the
@@ -211,6 +212,35 @@ describe('webhook deliveries', () => {
     const runId = await finishRun('nohook');
     expect(await webhooks.queue.getJob(`run.finished.${runId}`)).toBeUndefined();
     expect(receiver.received.some((d) => d.path === '/gone')).toBe(false);
+  });
+
+  it('a run whose worker died between its final status and the enqueue is notified by the hourly sweep, once', async () => {
+    respond = () => 204;
+    const logger = createLogger({ level: 'silent', name: 'worker' });
+    const notify = createRunNotifier({ store, queue: webhooks.queue, logger });
+    await store.putTenant(tenantRecord('crashy'));
+    await setWebhook('crashy', `http://receiver.test:${receiver.port}/crashy`);
+    const tenantId = asTenantId('crashy');
+    // Finished straight in the store: the notification the dead worker would have queued is missing.
+    const lost = (await store.createRunUnlessActive(runRecord(tenantId, 'users', { status: 'running' }))).run;
+    const now = new Date();
+    await store.finishRun(lost.runId, { status: 'succeeded', at: new Date(now.getTime() - 60_000).toISOString() });
+    // Finished long ago (out of the window), and one still running: neither is notified.
+    const old = (await store.createRunUnlessActive(runRecord(tenantId, 'groups', { status: 'running' }))).run;
+    await store.finishRun(old.runId, { status: 'succeeded', at: new Date(now.getTime() - 4 * 3_600_000).toISOString() });
+    const running = (await store.createRunUnlessActive(runRecord(tenantId, 'apps', { status: 'running' }))).run;
+    expect(await webhooks.queue.getJob(`run.finished.${lost.runId}`)).toBeUndefined();
+
+    expect(await reconcileRunWebhooks({ store, notify, logger }, now)).toBeGreaterThanOrEqual(1);
+    const d = await waitFor(async () => ofDelivery(`run.finished.${lost.runId}`)[0], 30_000, 'the recovered delivery');
+    expect(verified(d)).toBe(true);
+    expect(JSON.parse(d.body)).toMatchObject({ event: 'run.finished', runId: lost.runId, status: 'succeeded' });
+    // The next sweeps find the delivery done and send nothing again.
+    await reconcileRunWebhooks({ store, notify, logger }, now);
+    await reconcileRunWebhooks({ store, notify, logger }, new Date(now.getTime() + 3_600_000));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ofDelivery(`run.finished.${lost.runId}`)).toHaveLength(1);
+    for (const other of [old.runId, running.runId]) expect(await webhooks.queue.getJob(`run.finished.${other}`)).toBeUndefined();
   });
 
   it('the secret is in no log line, queued job or metric', async () => {

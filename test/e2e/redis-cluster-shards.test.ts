@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/cli/private-redis.js';
 import { startOktaSim, type OktaSim } from '../../src/okta-sim/index.js';
-import { shardOf } from '../../src/shared/queue-shards.js';
+import { shardOf, shardPrefix } from '../../src/shared/queue-shards.js';
 import { createSandbox, type Sandbox } from '../helpers/fixtures.js';
 import { runCli, startCliProcess, stopProcess, waitFor } from '../helpers/processes.js';
 import { type RedisClusterFixture, startRedisCluster, topologyToolsAvailable } from '../helpers/redis-topologies.js';
@@ -28,14 +28,11 @@ beforeAll(async () => {
   if (!tools.ok) return;
   box = createSandbox('cluster-shards');
   cluster = await startRedisCluster(3);
-  // A hash tag's slot is CRC16 of its text, so 3 shards share masters for some prefixes (see the
-  // README, "Queue shards"); like an operator checking `CLUSTER KEYSLOT`, take a prefix whose shards
-  // sit on 3 different masters.
-  for (let i = 0; ; i++) {
-    prefix = `${box.queuePrefix}-p${i}`;
-    const masters = await Promise.all(Array.from({ length: SHARDS }, (_, s) => cluster.masterOf(`{${prefix}-${s}}`)));
-    if (new Set(masters).size === SHARDS) break;
-  }
+  // No prefix hunting: shard tags are chosen per equal slot range (src/shared/queue-shards.ts), so on
+  // a cluster created with equal ranges the 3 shards of any prefix sit on 3 masters.
+  prefix = box.queuePrefix;
+  const masters = await Promise.all(Array.from({ length: SHARDS }, (_, s) => cluster.masterOf(shardPrefix(prefix, s, SHARDS))));
+  expect(new Set(masters).size).toBe(SHARDS);
   sim = await startOktaSim({ orgs: TENANTS, users: USERS, groups: 1, apps: 1, logs: 1, seed: 181, rateLimits: 'unlimited' });
 }, 120_000);
 
@@ -100,17 +97,17 @@ describe.skipIf(!tools.ok)(tools.ok ? 'queue shards on a Redis Cluster (3 master
         for (const t of tenants) {
           const home = shardOf(t, SHARDS);
           for (let shard = 0; shard < SHARDS; shard++) {
-            const tokens = await scanAll(client, `{${prefix}-${shard}}:token:${t}:*`);
+            const tokens = await scanAll(client, `${shardPrefix(prefix, shard, SHARDS)}:token:${t}:*`);
             if (shard === home) expect(tokens.length, `${t}'s token in shard ${shard}`).toBeGreaterThan(0);
             else expect(tokens, `${t}'s token outside its shard ${home}`).toEqual([]);
           }
         }
         // Every key of ours is under one of the 3 shard tags or the global tag.
-        const tags = new Set([`{${prefix}}`, ...Array.from({ length: SHARDS }, (_, i) => `{${prefix}-${i}}`)]);
+        const tags = new Set([`{${prefix}}`, ...Array.from({ length: SHARDS }, (_, i) => shardPrefix(prefix, i, SHARDS))]);
         for (const key of await scanAll(client, '*')) expect(tags.has(key.slice(0, key.indexOf('}') + 1)), key).toBe(true);
         // Tenant removal finds its token in its shard.
         expect((await runCli(['tenant', 'remove', 's0'], env())).code).toBe(0);
-        expect(await scanAll(client, `{${prefix}-${shardOf('s0', SHARDS)}}:token:s0:*`)).toEqual([]);
+        expect(await scanAll(client, `${shardPrefix(prefix, shardOf('s0', SHARDS), SHARDS)}:token:s0:*`)).toEqual([]);
       } finally {
         client.disconnect();
       }

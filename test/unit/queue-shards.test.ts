@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/shared/config.js';
 import { ConfigError } from '../../src/shared/errors.js';
+import { clusterSlot } from '../../src/shared/cluster-slot.js';
 import { MAX_QUEUE_SHARDS, shardOf, shardPrefix } from '../../src/shared/queue-shards.js';
 
 describe('shardOf', () => {
@@ -26,10 +27,36 @@ describe('shardOf', () => {
   });
 });
 
+describe('clusterSlot', () => {
+  it('is Redis Cluster\'s CRC16-XMODEM mod 16384', () => {
+    // The cluster spec's examples and the CRC's check value (0x31C3 for "123456789").
+    expect(clusterSlot('foo')).toBe(12182);
+    expect(clusterSlot('bar')).toBe(5061);
+    expect(clusterSlot('123456789')).toBe(0x31c3 % 16384);
+    expect(clusterSlot('')).toBe(0);
+  });
+});
+
 describe('shardPrefix', () => {
   it('keeps the unsharded {prefix} layout for one shard and tags each shard apart otherwise', () => {
     expect(shardPrefix('okta-sync', 0, 1)).toBe('{okta-sync}');
-    expect([0, 1, 2].map((i) => shardPrefix('okta-sync', i, 3))).toEqual(['{okta-sync-0}', '{okta-sync-1}', '{okta-sync-2}']);
+    // Pinned: a change here moves every sharded deployment's keys. `okta-sync-0` hashes to 11632, in
+    // the last third, so shard 0 of 3 takes `okta-sync-0.4` (2887); likewise 1 and 2.
+    expect(clusterSlot('okta-sync-0')).toBe(11632);
+    expect([0, 1, 2].map((i) => shardPrefix('okta-sync', i, 3))).toEqual(['{okta-sync-0.4}', '{okta-sync-1.2}', '{okta-sync-2.1}']);
+    expect([0, 1].map((i) => shardPrefix('okta-sync', i, 2))).toEqual(['{okta-sync-0.1}', '{okta-sync-1}']);
+  });
+
+  it.each([2, 3, 4, 6, 8, 16, 256])('puts each of %i shards in its own equal share of the slots (one per master of an evenly created cluster)', (n) => {
+    for (const prefix of ['okta-sync', 'tenant-sync-prod', 't-e2e-1a2b']) {
+      const slots = Array.from({ length: n }, (_, i) => clusterSlot(shardPrefix(prefix, i, n).slice(1, -1)));
+      slots.forEach((slot, i) => {
+        expect(slot).toBeGreaterThanOrEqual(Math.floor((i * 16384) / n));
+        expect(slot).toBeLessThan(Math.floor(((i + 1) * 16384) / n));
+      });
+      // Stable: the same tags every time.
+      expect(Array.from({ length: n }, (_, i) => shardPrefix(prefix, i, n))).toEqual(Array.from({ length: n }, (_, i) => shardPrefix(prefix, i, n)));
+    }
   });
 });
 

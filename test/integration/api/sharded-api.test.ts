@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduleId } from '../../../src/shared/jobs.js';
-import { shardOf } from '../../../src/shared/queue-shards.js';
+import { shardOf, shardPrefix } from '../../../src/shared/queue-shards.js';
 import { type ApiHarness, json, startHarness, tenantBody } from './api-harness.js';
 
 /** The API with OKTA_SYNC_QUEUE_SHARDS=3: every tenant's jobs, schedulers and idempotency records go to its shard. */
@@ -21,7 +21,8 @@ afterAll(async () => {
 describe('API on 3 queue shards', () => {
   it('puts each tenant in another shard', () => {
     expect(TENANTS.map((t) => shardOf(t, SHARDS))).toEqual([0, 1, 2]);
-    expect(h.queues.queues.map((q) => q.opts.prefix)).toEqual([0, 1, 2].map((i) => `{${h.config.queuePrefix}-${i}}`));
+    expect(h.queues.queues.map((q) => q.opts.prefix)).toEqual([0, 1, 2].map((i) => shardPrefix(h.config.queuePrefix, i, SHARDS)));
+    expect(new Set(h.queues.queues.map((q) => q.opts.prefix)).size).toBe(SHARDS);
   });
 
   it("queues a sync's first page, its idempotency record and its schedulers in the tenant's shard only", async () => {
@@ -37,7 +38,7 @@ describe('API on 3 queue shards', () => {
       for (const [i, queue] of h.queues.queues.entries()) {
         const pages = (await queue.getJobs(['waiting'])).filter((j) => j.name === 'page' && j.data.tenantId === t).map((j) => j.data.runId);
         const scheduler = await queue.getJobScheduler(scheduleId(t, 'groups'));
-        const idem = await h.redis.get(`{${h.config.queuePrefix}-${i}}:idem:${t}:k-${t}`);
+        const idem = await h.redis.get(`${shardPrefix(h.config.queuePrefix, i, SHARDS)}:idem:${t}:k-${t}`);
         if (i === home) {
           expect(pages).toEqual([run?.runId]);
           expect(scheduler?.every).toBe(3_600_000);

@@ -1,32 +1,18 @@
+import { CHANGE_EVENT_TYPES } from './change-event-types.js';
+
 /**
  * The System Log event types the integration's Event Hook subscribes to: those that name the object
  * that changed (OKTA-FACTS "Near-real-time"), which the targeted refreshes understand. Okta does not
  * deliver `user.lifecycle.delete.completed` to hooks, so it is not here: hard deletes still come
  * from the System Log watch or a full run's sweep.
  */
-export const HOOK_EVENT_TYPES = [
-  'user.lifecycle.create',
-  'user.lifecycle.activate',
-  'user.lifecycle.deactivate',
-  'user.lifecycle.suspend',
-  'user.lifecycle.unsuspend',
-  'user.lifecycle.reactivate',
-  'user.lifecycle.delete.initiated',
-  'user.account.update_profile',
-  'group.user_membership.add',
-  'group.user_membership.remove',
-  'group.lifecycle.create',
-  'group.lifecycle.delete',
-  'group.profile.update',
-  'application.user_membership.add',
-  'application.user_membership.remove',
-  'application.user_membership.update',
-  'application.lifecycle.create',
-  'application.lifecycle.update',
-  'application.lifecycle.activate',
-  'application.lifecycle.deactivate',
-  'application.lifecycle.delete',
-] as const;
+export const HOOK_EVENT_TYPES: readonly string[] = [
+  ...CHANGE_EVENT_TYPES.user,
+  ...CHANGE_EVENT_TYPES.membership,
+  ...CHANGE_EVENT_TYPES.group,
+  ...CHANGE_EVENT_TYPES.appUser,
+  ...CHANGE_EVENT_TYPES.app,
+];
 
 const ELIGIBLE: ReadonlySet<string> = new Set(HOOK_EVENT_TYPES);
 

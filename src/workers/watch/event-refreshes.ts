@@ -1,33 +1,19 @@
 import type { ChangeEvent, RefreshJob, RefreshKind } from '../../shared/jobs.js';
+import { CHANGE_EVENT_TYPES } from '../../shared/okta/change-event-types.js';
 
 /** A refresh as the mapping decides it; the events job adds the tenant. */
 export type Refresh = Omit<RefreshJob, 'tenantId'>;
 
-/** Event types (OKTA-FACTS "Near-real-time") whose User target is re-read. */
-const USER_EVENTS = new Set([
-  'user.lifecycle.create',
-  'user.lifecycle.activate',
-  'user.lifecycle.deactivate',
-  'user.lifecycle.suspend',
-  'user.lifecycle.unsuspend',
-  'user.lifecycle.reactivate',
-  'user.lifecycle.delete.initiated',
-  'user.account.update_profile',
-]);
-const USER_DELETED = 'user.lifecycle.delete.completed';
+// The types by what they change (OKTA-FACTS "Near-real-time"; shared with the Event Hook's subscription).
+const USER_EVENTS: ReadonlySet<string> = new Set(CHANGE_EVENT_TYPES.user);
+const USER_DELETED = CHANGE_EVENT_TYPES.userDeleted[0];
 const MEMBERSHIP_EVENTS: Readonly<Record<string, RefreshKind>> = {
   'group.user_membership.add': 'membership_add',
   'group.user_membership.remove': 'membership_remove',
-};
-const GROUP_EVENTS = new Set(['group.lifecycle.create', 'group.lifecycle.delete', 'group.profile.update']);
-const APP_USER_EVENTS = new Set(['application.user_membership.add', 'application.user_membership.remove', 'application.user_membership.update']);
-const APP_EVENTS = new Set([
-  'application.lifecycle.create',
-  'application.lifecycle.update',
-  'application.lifecycle.activate',
-  'application.lifecycle.deactivate',
-  'application.lifecycle.delete',
-]);
+} satisfies Record<(typeof CHANGE_EVENT_TYPES.membership)[number], RefreshKind>;
+const GROUP_EVENTS: ReadonlySet<string> = new Set(CHANGE_EVENT_TYPES.group);
+const APP_USER_EVENTS: ReadonlySet<string> = new Set(CHANGE_EVENT_TYPES.appUser);
+const APP_EVENTS: ReadonlySet<string> = new Set(CHANGE_EVENT_TYPES.app);
 
 /** True for the event types the mapping turns into refresh work (the rest of the log is only stored). */
 export function isRefreshEvent(eventType: string): boolean {

@@ -1,8 +1,7 @@
 import type { Keyring } from '../shared/crypto.js';
 import { credentialContext } from '../shared/okta/okta-credentials.js';
 import type { SyncStore } from '../shared/store/sync-store.js';
-import { rotateEventHookSecrets } from './rotate-event-hook-secrets.js';
-import { rotateWebhookSecrets } from './rotate-webhook-secrets.js';
+import { EVENT_HOOK_SECRETS, rotateTenantSecrets, WEBHOOK_SECRETS } from './rotate-tenant-secrets.js';
 
 export interface RotationReport {
   /** The key every credential is now encrypted with (the keyring's first). */
@@ -45,7 +44,7 @@ export async function rotateCredentials(deps: { store: SyncStore; keyring: Keyri
     await deps.store.putTenant({ ...current, auth: { ...current.auth, credential } });
     reencrypted++;
   }
-  const webhookSecrets = await rotateWebhookSecrets(deps, failed);
-  const eventHookSecrets = await rotateEventHookSecrets(deps, failed);
+  const webhookSecrets = await rotateTenantSecrets(deps, WEBHOOK_SECRETS, failed);
+  const eventHookSecrets = await rotateTenantSecrets(deps, EVENT_HOOK_SECRETS, failed);
   return { primaryKid, tenants: tenants.length, reencrypted, failed, webhookSecrets, eventHookSecrets };
 }

@@ -1,26 +1,23 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type OktaSim, startOktaSim } from '../../../src/okta-sim/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OktaSim } from '../../../src/okta-sim/index.js';
 import type { OrgTruth } from '../../../src/okta-sim/truth.js';
-import { putTenant } from '../../../src/producer/tenant-service.js';
-import { generateKeySpec, type Keyring, parseKeyring } from '../../../src/shared/crypto.js';
+import type { Keyring } from '../../../src/shared/crypto.js';
 import { asTenantId, newRunId, type TenantId } from '../../../src/shared/ids.js';
 import { type PageJob, pageJobId } from '../../../src/shared/jobs.js';
 import { type OktaClient, createOktaClient, emptyStats } from '../../../src/shared/okta/okta-client.js';
 import { credentialsOf } from '../../../src/shared/okta/okta-credentials.js';
-import { createOktaHttp, type OktaHttp } from '../../../src/shared/okta/okta-http.js';
+import type { OktaHttp } from '../../../src/shared/okta/okta-http.js';
 import { createTokenService } from '../../../src/shared/okta/token-service.js';
-import { createRedis, type Redis } from '../../../src/shared/redis.js';
+import type { Redis } from '../../../src/shared/redis.js';
 import type { Resource } from '../../../src/shared/resources.js';
-import { SqliteStore } from '../../../src/shared/store/sqlite-store.js';
+import type { SqliteStore } from '../../../src/shared/store/sqlite-store.js';
 import { EMPTY_COUNTERS, type RunRecord, type SyncMode } from '../../../src/shared/store/sync-store.js';
 import { createFanOut } from '../../../src/workers/fan-out.js';
 import { type PageStepDeps, runPageStep } from '../../../src/workers/page-step.js';
 import { RESOURCE_SYNCS } from '../../../src/workers/resources/index.js';
 import { createRunFinisher } from '../../../src/workers/run-finisher.js';
+import { startWorkerFixture, type WorkerFixture } from './worker-fixture.js';
 
 /**
  * The page step in-process against the simulator, real Redis and SQLite, with a queue stand-in
@@ -34,27 +31,19 @@ let redis: Redis;
 let http: OktaHttp;
 let store: SqliteStore;
 let keyring: Keyring;
-let dir: string;
 const tenantId: TenantId = asTenantId('steps');
-const policy = { allowInsecureLoopback: true, customDomains: [] };
+let policy: WorkerFixture['policy'];
+
+let fixture: WorkerFixture;
 
 beforeAll(async () => {
-  sim = await startOktaSim({ orgs: 1, users: 400, groups: 12, apps: 3, logs: 10, seed: 3, rateLimits: 'unlimited' });
-  redis = createRedis(inject('redisUrl'));
-  http = createOktaHttp();
-  dir = mkdtempSync(join(tmpdir(), 'okta-sync-steps-'));
-  store = new SqliteStore(join(dir, 'store.db'));
-  keyring = parseKeyring(generateKeySpec('t'));
-  const org = sim.orgs[0]!;
-  await putTenant({ store, keyring, domainPolicy: policy }, { tenantId, oktaDomain: org.domain, clientId: org.clientId, clientSecret: org.clientSecret });
+  fixture = await startWorkerFixture('steps', { orgs: 1, users: 400, groups: 12, apps: 3, logs: 10, seed: 3, rateLimits: 'unlimited' });
+  ({ sim, redis, http, store, keyring, policy } = fixture);
+  await fixture.addTenant(tenantId, 0);
 });
 
 afterAll(async () => {
-  await store?.close();
-  await http?.close();
-  await redis?.quit();
-  await sim?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await fixture?.close();
 });
 
 /** A run and a queue stand-in for driving its jobs by hand. */

@@ -1,24 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OktaSim, startOktaSim } from '../../../src/okta-sim/index.js';
 import { putTenant } from '../../../src/producer/tenant-service.js';
-import { generateKeySpec, type Keyring, parseKeyring } from '../../../src/shared/crypto.js';
+import type { Keyring } from '../../../src/shared/crypto.js';
 import { asTenantId, newRunId, type TenantId } from '../../../src/shared/ids.js';
 import { type PageJob, pageJobId } from '../../../src/shared/jobs.js';
 import { createOktaClient, emptyStats } from '../../../src/shared/okta/okta-client.js';
 import { credentialsOf } from '../../../src/shared/okta/okta-credentials.js';
-import { createOktaHttp, type OktaHttp } from '../../../src/shared/okta/okta-http.js';
+import type { OktaHttp } from '../../../src/shared/okta/okta-http.js';
 import { createTokenService } from '../../../src/shared/okta/token-service.js';
-import { createRedis, type Redis } from '../../../src/shared/redis.js';
-import { SqliteStore } from '../../../src/shared/store/sqlite-store.js';
+import type { Redis } from '../../../src/shared/redis.js';
+import type { SqliteStore } from '../../../src/shared/store/sqlite-store.js';
 import { EMPTY_COUNTERS, type RunRecord } from '../../../src/shared/store/sync-store.js';
 import { createFanOut } from '../../../src/workers/fan-out.js';
 import { type PageStepDeps, runPageStep } from '../../../src/workers/page-step.js';
 import { RESOURCE_SYNCS } from '../../../src/workers/resources/index.js';
 import { createRunFinisher } from '../../../src/workers/run-finisher.js';
+import { startWorkerFixture, type WorkerFixture } from './worker-fixture.js';
 
 /**
  * Partitioned full users runs driven job by job (a queue stand-in that ignores a job id it has
@@ -30,30 +28,22 @@ let redis: Redis;
 let http: OktaHttp;
 let store: SqliteStore;
 let keyring: Keyring;
-let dir: string;
-const policy = { allowInsecureLoopback: true, customDomains: [] };
+let policy: WorkerFixture['policy'];
+
+let fixture: WorkerFixture;
 
 beforeAll(async () => {
   // Unlimited rate: the rate budget says the 8 cursors allowed are worth it.
-  sim = await startOktaSim({ orgs: 2, users: 3_000, groups: 1, apps: 1, logs: 1, seed: 21, rateLimits: 'unlimited' });
-  redis = createRedis(inject('redisUrl'));
-  http = createOktaHttp();
-  dir = mkdtempSync(join(tmpdir(), 'okta-sync-partitioned-'));
-  store = new SqliteStore(join(dir, 'store.db'));
-  keyring = parseKeyring(generateKeySpec('t'));
+  fixture = await startWorkerFixture('partitioned', { orgs: 2, users: 3_000, groups: 1, apps: 1, logs: 1, seed: 21, rateLimits: 'unlimited' });
+  ({ sim, redis, http, store, keyring, policy } = fixture);
 });
 
 afterAll(async () => {
-  await store?.close();
-  await http?.close();
-  await redis?.quit();
-  await sim?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await fixture?.close();
 });
 
 async function harness(tenantId: TenantId, orgIndex: number) {
-  const org = sim.orgs[orgIndex]!;
-  await putTenant({ store, keyring, domainPolicy: policy }, { tenantId, oktaDomain: org.domain, clientId: org.clientId, clientSecret: org.clientSecret });
+  await fixture.addTenant(tenantId, orgIndex);
   const { run } = await store.createRunUnlessActive({
     runId: newRunId(), tenantId, resource: 'users', mode: 'full', status: 'queued', createdAt: new Date().toISOString(),
     startedAt: null, finishedAt: null, counters: { ...EMPTY_COUNTERS }, error: null, warnings: [],

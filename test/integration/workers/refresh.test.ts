@@ -1,23 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Job } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type OktaSim, startOktaSim } from '../../../src/okta-sim/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OktaSim } from '../../../src/okta-sim/index.js';
 import type { OrgTruth } from '../../../src/okta-sim/truth.js';
-import { putTenant } from '../../../src/producer/tenant-service.js';
-import { generateKeySpec, type Keyring, parseKeyring } from '../../../src/shared/crypto.js';
+import type { Keyring } from '../../../src/shared/crypto.js';
 import { asTenantId, newRunId, type TenantId } from '../../../src/shared/ids.js';
 import type { RefreshJob } from '../../../src/shared/jobs.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import { createOktaClient } from '../../../src/shared/okta/okta-client.js';
-import { createOktaHttp, type OktaHttp } from '../../../src/shared/okta/okta-http.js';
+import type { OktaHttp } from '../../../src/shared/okta/okta-http.js';
 import { createTokenService } from '../../../src/shared/okta/token-service.js';
-import { createRedis, type Redis } from '../../../src/shared/redis.js';
-import { SqliteStore } from '../../../src/shared/store/sqlite-store.js';
+import type { Redis } from '../../../src/shared/redis.js';
+import type { SqliteStore } from '../../../src/shared/store/sqlite-store.js';
 import { EMPTY_COUNTERS, type ObjectType } from '../../../src/shared/store/sync-store.js';
 import { createRefreshProcessor } from '../../../src/workers/watch/refresh-processor.js';
+import { startWorkerFixture, type WorkerFixture } from './worker-fixture.js';
 
 /**
  * Refresh jobs in-process against the simulator over HTTP, real Redis and SQLite: what each kind
@@ -29,23 +26,18 @@ let redis: Redis;
 let http: OktaHttp;
 let store: SqliteStore;
 let keyring: Keyring;
-let dir: string;
 let requests = 0;
 const tenantId: TenantId = asTenantId('refresh');
-const policy = { allowInsecureLoopback: true, customDomains: [] };
+let policy: WorkerFixture['policy'];
 const queuePrefix = `t-refresh-${randomBytes(4).toString('hex')}`;
 let process: (job: Job) => Promise<void>;
+let fixture: WorkerFixture;
 const results: string[] = [];
 
 beforeAll(async () => {
-  sim = await startOktaSim({ orgs: 1, users: 60, groups: 4, apps: 2, logs: 1, seed: 5, rateLimits: 'unlimited' });
-  redis = createRedis(inject('redisUrl'));
-  http = createOktaHttp();
-  dir = mkdtempSync(join(tmpdir(), 'okta-sync-refresh-'));
-  store = new SqliteStore(join(dir, 'store.db'));
-  keyring = parseKeyring(generateKeySpec('t'));
-  const org = sim.orgs[0]!;
-  await putTenant({ store, keyring, domainPolicy: policy }, { tenantId, oktaDomain: org.domain, clientId: org.clientId, clientSecret: org.clientSecret });
+  fixture = await startWorkerFixture('refresh', { orgs: 1, users: 60, groups: 4, apps: 2, logs: 1, seed: 5, rateLimits: 'unlimited' });
+  ({ sim, redis, http, store, keyring, policy } = fixture);
+  await fixture.addTenant(tenantId, 0);
   const okta = createOktaClient({ http, tokens: createTokenService(http), onRequest: () => requests++ });
   const processor = createRefreshProcessor({
     store,
@@ -62,11 +54,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await store?.close();
-  await http?.close();
-  await redis?.quit();
-  await sim?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await fixture?.close();
 });
 
 const truth = async (): Promise<OrgTruth> => (await (await fetch(`${sim.orgs[0]!.baseUrl}/__sim/truth`)).json()) as OrgTruth;
